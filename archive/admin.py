@@ -1,0 +1,144 @@
+"""Admin: articles, outlets and people with tabbed languages; per-language metadata inline.
+
+Saves go through `archive.services.article_save`, the same write path as import, so hashes,
+versions and the one-row-per-language renditions stay consistent. (The editorial workflow —
+queue, side-by-side editor, roles — is built on top of this later.)
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
+
+from archive.models import (
+    Article,
+    Authorship,
+    Outlet,
+    Person,
+    Rendition,
+    Translatorship,
+    language_codes,
+)
+from archive.services import article_save, rendition_sources_sync, text_snapshot
+
+
+def localized_fields(*names: str) -> list[str]:
+    return [build_localized_fieldname(n, code) for n in names for code in language_codes()]
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Authorship
+    extra = 0
+    autocomplete_fields = ["person"]
+    fields = ["position", "person"]
+
+
+class RenditionInline(admin.StackedInline):
+    model = Rendition
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    autocomplete_fields = ["publisher", "reviewer"]
+    fields = [
+        ("language", "status", "method"),
+        ("publisher", "url", "published_on"),
+        "reviewer",
+        ("translator_names", "outdated"),
+    ]
+    readonly_fields = ["language", "translator_names", "outdated"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # one per language, created by the service
+
+    @admin.display(description=_("translators (edit on the language version's page)"))
+    def translator_names(self, obj: Rendition) -> str:
+        return ", ".join(str(t.person) for t in obj.translatorships.all()) or "—"
+
+    @admin.display(description=_("outdated"), boolean=True)
+    def outdated(self, obj: Rendition) -> bool:
+        return obj.is_outdated
+
+
+@admin.register(Article)
+class ArticleAdmin(TabbedTranslationAdmin):
+    list_display = ["display_title", "external_id", "original_language", "outlet", "version"]
+    list_filter = ["original_language", "renditions__status", "outlet"]
+    search_fields = ["external_id", *localized_fields("title")]
+    autocomplete_fields = ["outlet"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["external_id", "original_language", "title", "summary", "body"]}),
+        (
+            _("Original publication"),
+            {"fields": ["outlet", "original_url", "original_published_on"]},
+        ),
+        (_("Record"), {"fields": ["version", "created_at", "updated_at"]}),
+    ]
+    inlines = [AuthorshipInline, RenditionInline]
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # The text as it was when the edit began, before the form writes into the object.
+            obj._previous_text = text_snapshot(obj)
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        article_save(article=obj)
+
+    def save_related(self, request, form, formsets, change):
+        # After the inline language versions are saved, so that their form data cannot overwrite
+        # the source hashes of translations whose text was just edited.
+        super().save_related(request, form, formsets, change)
+        rendition_sources_sync(
+            article=form.instance, previous_text=getattr(form.instance, "_previous_text", None)
+        )
+
+    @admin.display(description=_("title"))
+    def display_title(self, obj: Article) -> str:
+        return obj.display_title
+
+
+class TranslatorshipInline(admin.TabularInline):
+    model = Translatorship
+    extra = 0
+    autocomplete_fields = ["person"]
+    fields = ["position", "person"]
+
+
+@admin.register(Rendition)
+class RenditionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "language", "status", "method", "publisher"]
+    list_filter = ["language", "status", "method"]
+    search_fields = ["article__external_id", *[f"article__{f}" for f in localized_fields("title")]]
+    autocomplete_fields = ["publisher", "reviewer"]
+    readonly_fields = ["article", "language", "source_hash"]
+    fields = [
+        ("article", "language"),
+        ("status", "method"),
+        ("publisher", "url", "published_on"),
+        "reviewer",
+        "source_hash",
+    ]
+    inlines = [TranslatorshipInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Outlet)
+class OutletAdmin(TabbedTranslationAdmin):
+    list_display = ["__str__", "slug", "homepage"]
+    search_fields = ["slug", *localized_fields("name")]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "homepage", "social_links"]
+
+
+@admin.register(Person)
+class PersonAdmin(TabbedTranslationAdmin):
+    list_display = ["__str__", "slug"]
+    search_fields = ["slug", *localized_fields("name")]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug"]

@@ -1,0 +1,307 @@
+"""The archive's data.
+
+- `Article`: one piece of writing in all its language versions. Its text (title, summary, body) is
+  translated with django-modeltranslation (`title_zh_hans`, `title_en`, … see `translation.py`).
+- `Rendition`: what modeltranslation columns cannot carry, one row per article and language:
+  translators, publisher, URL, date, method, reviewer, status, and `source_hash`, the hash of the
+  original text the translation was made from. "Outdated" is derived from it, never set by hand.
+- `Outlet` (publisher or original outlet) and `Person` (author, translator, reviewer): contributors.
+
+Actors (the people and organisations an article is *about*) are a separate register, built in
+`archive/actors.py` with their own models (Actor, ActorAlias, Mention → Article). They are
+deliberately not the same rows as `Person`: a Person is credited for writing; an Actor is
+written about.
+
+Writes go through `archive/services.py`, which keeps the derived fields (hashes, version, one
+Rendition per language) consistent.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
+
+from archive.text.paragraphs import split_paragraphs, text_hash
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def localized(obj: models.Model, field: str, language: str) -> str:
+    """The value of translated `field` in `language` (never a fallback), "" when empty."""
+    return getattr(obj, build_localized_fieldname(field, language)) or ""
+
+
+class Outlet(models.Model):
+    """A publication: an original's outlet (深潮 TechFlow) or a translation's publisher."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True)
+    homepage = models.URLField(_("homepage"), max_length=500, blank=True)
+    # [{"label": "Twitter", "url": "https://…"}, …] in the order the outlet lists them.
+    social_links = models.JSONField(_("social links"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("outlet")
+        verbose_name_plural = _("outlets")
+
+    def __str__(self) -> str:
+        return display_name(self) or self.slug
+
+
+class Person(models.Model):
+    """A contributor credited for an article: author, translator or reviewer."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return display_name(self) or self.slug
+
+
+def display_name(obj: Outlet | Person) -> str:
+    """The name in the active language if there is one, else the first name in LANGUAGES order."""
+    from django.utils.translation import get_language
+
+    current = get_language() or settings.LANGUAGE_CODE
+    for code in [current, *language_codes()]:
+        if code in language_codes() and localized(obj, "name", code):
+            return localized(obj, "name", code)
+    return ""
+
+
+class Article(models.Model):
+    external_id = models.CharField(
+        _("external id"),
+        max_length=200,
+        unique=True,
+        help_text=_("Stable identifier used by import and export; never reused."),
+    )
+    original_language = models.CharField(
+        _("original language"), max_length=16, choices=settings.LANGUAGES
+    )
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(
+        _("body"), blank=True, help_text=_("Plain paragraphs separated by one blank line.")
+    )
+    outlet = models.ForeignKey(
+        Outlet,
+        verbose_name=_("original outlet"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="original_articles",
+    )
+    authors = models.ManyToManyField(
+        Person,
+        verbose_name=_("authors"),
+        through="Authorship",
+        related_name="authored_articles",
+        blank=True,
+    )
+    original_url = models.URLField(_("original URL"), max_length=1000, blank=True)
+    original_published_on = models.DateField(_("original publication date"), null=True, blank=True)
+    # Hash of the original-language text, maintained by services; compared with each
+    # translation's Rendition.source_hash to derive "outdated".
+    original_hash = models.CharField(max_length=64, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-original_published_on", "-created_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            models.Index(fields=["-original_published_on", "-id"], name="article_published_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(original_language__in=language_codes()),
+                name="article_original_language_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    def text(self, field: str, language: str) -> str:
+        return localized(self, field, language)
+
+    def paragraphs(self, language: str) -> list[str]:
+        return split_paragraphs(self.text("body", language))
+
+    def has_text(self, language: str) -> bool:
+        return bool(self.text("title", language) or self.text("body", language))
+
+    @property
+    def display_title(self) -> str:
+        from django.utils.translation import get_language
+
+        for code in [get_language(), self.original_language, *language_codes()]:
+            if code in language_codes() and self.text("title", code):
+                return self.text("title", code)
+        return self.external_id
+
+    def compute_original_hash(self) -> str:
+        lang = self.original_language
+        return text_hash(
+            self.text("title", lang), self.text("summary", lang), self.text("body", lang)
+        )
+
+
+class Authorship(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="authorships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "person"], name="authorship_unique_person"),
+        ]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+
+class RenditionStatus(models.TextChoices):
+    MISSING = "missing", _("missing")
+    DRAFT = "draft", _("draft")
+    IN_REVIEW = "in_review", _("in review")
+    PUBLISHED = "published", _("published")
+
+
+class TranslationMethod(models.TextChoices):
+    UNKNOWN = "", _("unknown")
+    HUMAN = "human", _("human")
+    MACHINE = "machine", _("machine")
+    POST_EDITED = "post_edited", _("machine, post-edited")
+
+
+class Rendition(models.Model):
+    """One language version of an article: its metadata and workflow status."""
+
+    Status = RenditionStatus
+    Method = TranslationMethod
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="renditions")
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RenditionStatus.choices, default=RenditionStatus.MISSING
+    )
+    method = models.CharField(
+        _("method"),
+        max_length=16,
+        choices=TranslationMethod.choices,
+        default=TranslationMethod.UNKNOWN,
+        blank=True,
+    )
+    translators = models.ManyToManyField(
+        Person,
+        verbose_name=_("translators"),
+        through="Translatorship",
+        related_name="translated_renditions",
+        blank=True,
+    )
+    reviewer = models.ForeignKey(
+        Person,
+        verbose_name=_("reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_renditions",
+    )
+    publisher = models.ForeignKey(
+        Outlet,
+        verbose_name=_("publisher"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="published_renditions",
+    )
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    # Hash of the original's text this translation was made from ("" = not known).
+    source_hash = models.CharField(_("source hash"), max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["article_id", "language"]
+        verbose_name = _("language version")
+        verbose_name_plural = _("language versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "language"], name="rendition_unique_language"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=language_codes()), name="rendition_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RenditionStatus.values), name="rendition_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=TranslationMethod.values), name="rendition_method_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "language"], name="rendition_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.article.external_id} [{self.language}]"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        has_text = self.article.has_text(self.language)
+        if self.status != RenditionStatus.MISSING and not has_text:
+            raise ValidationError(
+                {"status": _("This language version has no title or body yet: it is missing.")}
+            )
+        if self.status == RenditionStatus.MISSING and has_text:
+            raise ValidationError(
+                {"status": _("This language version has text: mark it draft, not missing.")}
+            )
+
+    @property
+    def is_original(self) -> bool:
+        return self.language == self.article.original_language
+
+    @property
+    def is_outdated(self) -> bool:
+        """A translation is outdated when the original's text changed after it was made.
+
+        Unknown provenance (no recorded source hash, or no original text archived) is not outdated.
+        """
+        if self.is_original or self.status == self.Status.MISSING:
+            return False
+        current = self.article.original_hash
+        return bool(self.source_hash and current and self.source_hash != current)
+
+
+class Translatorship(models.Model):
+    rendition = models.ForeignKey(
+        Rendition, on_delete=models.CASCADE, related_name="translatorships"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="translatorships")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rendition", "person"], name="translatorship_unique_person"
+            ),
+        ]
+        verbose_name = _("translator")
+        verbose_name_plural = _("translators")

@@ -1,0 +1,464 @@
+"""Every write to the archive goes through here.
+
+`article_save` (admin and other editors) and `article_import` (import formats) keep the derived
+state consistent in the same transaction: one Rendition per language, the original's text hash, a
+translation's source hash, and the version counter. `import_file` wraps a whole file in one
+transaction so that a bad record leaves nothing from that file written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from modeltranslation.utils import build_localized_fieldname
+
+from archive.interchange import (
+    ArticleRecord,
+    Contributor,
+    Line,
+    RecordError,
+    is_wmt_record,
+    languages,
+    parse_seed_text,
+    read_jsonl,
+    wmt_record_to_interchange,
+)
+from archive.models import (
+    Article,
+    Authorship,
+    Outlet,
+    Person,
+    Rendition,
+    Translatorship,
+    localized,
+)
+from archive.text.paragraphs import normalize_body, normalize_line
+
+TEXT_FIELDS = ("title", "summary", "body")
+
+
+# --- contributors ------------------------------------------------------------------------------
+
+
+class Contributors:
+    """Finds or creates Outlets and People for one import, caching lookups by key."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[type, str], Any] = {}
+
+    def outlet(self, record: Contributor) -> Outlet:
+        outlet = self._get(Outlet, record)
+        changed = self._merge_names(outlet, record)
+        if record.url and outlet.homepage != record.url:
+            outlet.homepage, changed = record.url, True
+        if record.social and outlet.social_links != record.social:
+            outlet.social_links, changed = record.social, True
+        if changed:
+            outlet.save()
+        return outlet
+
+    def person(self, record: Contributor) -> Person:
+        person = self._get(Person, record)
+        if self._merge_names(person, record):
+            person.save()
+        return person
+
+    def _get(self, model: type, record: Contributor):
+        key = record.key()
+        cached = self._cache.get((model, key))
+        if cached is not None:
+            return cached
+        found = model.objects.filter(slug=key).first()
+        if found is None and not record.slug and record.names:
+            by_name = Q()
+            for code, name in record.names.items():
+                by_name |= Q(**{f"{build_localized_fieldname('name', code)}__iexact": name})
+            found = model.objects.filter(by_name).order_by("id").first()
+        if found is None:
+            found = model(slug=_free_slug(model, key))
+            found.save()
+        self._cache[(model, key)] = found
+        return found
+
+    @staticmethod
+    def _merge_names(obj: Outlet | Person, record: Contributor) -> bool:
+        changed = False
+        for code, name in record.names.items():
+            column = build_localized_fieldname("name", code)
+            if getattr(obj, column) != name:
+                setattr(obj, column, name)
+                changed = True
+        return changed
+
+
+def _free_slug(model: type, base: str) -> str:
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: 200 - len(suffix)] + suffix
+    return slug
+
+
+# --- articles ----------------------------------------------------------------------------------
+
+
+def _ensure_renditions(article: Article) -> dict[str, Rendition]:
+    existing = {r.language: r for r in article.renditions.all()}
+    for code in languages():
+        if code not in existing:
+            existing[code] = Rendition.objects.create(
+                article=article,
+                language=code,
+                status=Rendition.Status.PUBLISHED
+                if article.has_text(code)
+                else Rendition.Status.MISSING,
+                source_hash="" if code == article.original_language else article.original_hash,
+            )
+    return existing
+
+
+def _snapshot(article: Article) -> dict[str, str]:
+    return {
+        build_localized_fieldname(f, code): localized(article, f, code)
+        for f in TEXT_FIELDS
+        for code in languages()
+    }
+
+
+@transaction.atomic
+def article_save(*, article: Article, previous_text: dict[str, str] | None = None) -> Article:
+    """Save an edited article and keep its derived state consistent.
+
+    `previous_text` is the text as it was before the edit (`text_snapshot(article)` taken when the
+    edit began); see `rendition_sources_sync`.
+    """
+    for code in languages():
+        for name in TEXT_FIELDS:
+            column = build_localized_fieldname(name, code)
+            value = getattr(article, column) or ""
+            clean = normalize_line(value) if name == "title" else normalize_body(value)
+            setattr(article, column, clean)
+    article.original_hash = article.compute_original_hash()
+    if article.pk:
+        article.version = (article.version or 0) + 1
+    article.save()
+    _ensure_renditions(article)
+    if previous_text is not None:
+        rendition_sources_sync(article=article, previous_text=previous_text)
+    return article
+
+
+@transaction.atomic
+def rendition_sources_sync(*, article: Article, previous_text: dict[str, str] | None) -> None:
+    """A translation whose own text was edited is taken to have been made from the current
+    original: its source hash is brought up to date. Others keep theirs (and may be outdated)."""
+    if previous_text is None:
+        return
+    current = _snapshot(article)
+    for rendition in article.renditions.all():
+        if rendition.language == article.original_language:
+            continue
+        own = [build_localized_fieldname(f, rendition.language) for f in TEXT_FIELDS]
+        if any(previous_text.get(c, "") != current[c] for c in own):
+            rendition.source_hash = article.original_hash
+            rendition.save(update_fields=["source_hash", "updated_at"])
+
+
+def text_snapshot(article: Article) -> dict[str, str]:
+    """The article's translated text columns, for `article_save(previous_text=…)`."""
+    return _snapshot(article)
+
+
+@dataclass
+class ImportOutcome:
+    article: Article
+    action: str  # "created", "updated", "unchanged" or "kept"
+
+
+@transaction.atomic
+def article_import(
+    *,
+    record: ArticleRecord,
+    contributors: Contributors | None = None,
+    keep_existing: bool = False,
+) -> ImportOutcome:
+    """Create or update the article `record.external_id` from a validated record.
+
+    Only what the record states is changed: a language the record has no text or rendition for,
+    and keys it leaves out, are kept as they are (a one-language seed file never erases the other
+    language). Re-importing the same record changes nothing, not even the version.
+    """
+    contributors = contributors or Contributors()
+    article = Article.objects.filter(external_id=record.external_id).first()
+    if article is not None and keep_existing:
+        return ImportOutcome(article, "kept")
+    before = article_export(article) if article is not None else None
+    created = article is None
+    if created:
+        article = Article(external_id=record.external_id)
+    previous_hash = article.original_hash
+    previous_text = _snapshot(article)
+
+    article.original_language = record.original_language
+    for code in record.languages:
+        for name in TEXT_FIELDS:
+            if name == "summary" and "summary" not in record.keys and not created:
+                continue
+            values = getattr(record, name)
+            setattr(article, build_localized_fieldname(name, code), values.get(code, ""))
+    if "outlet" in record.keys:
+        article.outlet = contributors.outlet(record.outlet) if record.outlet else None
+    if "original_url" in record.keys:
+        article.original_url = record.original_url
+    if "published_at" in record.keys:
+        article.original_published_on = record.published_on
+    article.original_hash = article.compute_original_hash()
+    article.save()
+
+    if "authors" in record.keys:
+        people = [contributors.person(a) for a in record.authors]
+        if [a.person_id for a in article.authorships.all()] != [p.pk for p in people]:
+            article.authorships.all().delete()
+            Authorship.objects.bulk_create(
+                Authorship(article=article, person=p, position=i) for i, p in enumerate(people)
+            )
+
+    renditions = _ensure_renditions(article)
+    current_text = _snapshot(article)
+    for code in record.languages:
+        given = record.renditions[code]
+        rendition = renditions[code]
+        rendition.status = given.status
+        rendition.method = given.method
+        rendition.url = given.url
+        rendition.published_on = given.published_on
+        rendition.publisher = contributors.outlet(given.publisher) if given.publisher else None
+        rendition.reviewer = contributors.person(given.reviewer) if given.reviewer else None
+        if code == article.original_language:
+            rendition.source_hash = ""
+        elif given.source_hash is not None:
+            rendition.source_hash = given.source_hash
+        else:
+            own = [build_localized_fieldname(f, code) for f in TEXT_FIELDS]
+            text_changed = any(previous_text[c] != current_text[c] for c in own)
+            if created or text_changed or rendition.source_hash == previous_hash == "":
+                rendition.source_hash = article.original_hash
+        rendition.save()
+        people = [contributors.person(t) for t in given.translators]
+        if [t.person_id for t in rendition.translatorships.all()] != [p.pk for p in people]:
+            rendition.translatorships.all().delete()
+            Translatorship.objects.bulk_create(
+                Translatorship(rendition=rendition, person=p, position=i)
+                for i, p in enumerate(people)
+            )
+
+    if created:
+        return ImportOutcome(article, "created")
+    if article_export(article) == before:
+        return ImportOutcome(article, "unchanged")
+    Article.objects.filter(pk=article.pk).update(version=article.version + 1)
+    article.version += 1
+    return ImportOutcome(article, "updated")
+
+
+# --- files -------------------------------------------------------------------------------------
+
+FORMATS = ("auto", "interchange", "seed", "wmt")
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str = ""
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
+    )
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    written: bool = False
+
+    def summary(self) -> str:
+        parts = [f"{n} {action}" for action, n in self.counts.items() if n]
+        if self.rejected:
+            parts.append(f"{len(self.rejected)} rejected")
+        return f"{self.path}: " + (", ".join(parts) if parts else "no records")
+
+
+class ImportRejected(Exception):
+    """A file had bad records and nothing from it was written."""
+
+    def __init__(self, report: FileReport):
+        self.report = report
+        super().__init__(f"{report.path}: {len(report.rejected)} bad record(s); nothing written")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def detect_format(path: Path) -> str:
+    if path.suffix.lower() == ".txt":
+        return "seed"
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if raw.strip():
+                try:
+                    return "wmt" if is_wmt_record(json.loads(raw)) else "interchange"
+                except (ValueError, RecursionError):
+                    return "interchange"  # the reader reports the bad line
+    return "interchange"
+
+
+def _lines(path: Path, fmt: str, options: dict[str, Any]) -> Iterator[Line]:
+    if fmt == "seed":
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Line(1, error=f"not UTF-8 ({exc.reason} at byte {exc.start})")
+            return
+        try:
+            yield Line(1, record=parse_seed_text(text, filename=path.name, **options))
+        except RecordError as exc:
+            yield Line(1, error=str(exc))
+        return
+    adapter = wmt_record_to_interchange if fmt == "wmt" else None
+    yield from read_jsonl(path, adapter=adapter)
+
+
+def import_file(
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    skip_invalid: bool = False,
+    keep_existing: bool = False,
+    seed_options: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> FileReport:
+    """Import one file. Without `skip_invalid`, any bad record rolls the whole file back and
+    raises ImportRejected listing every bad line; with it, the valid records are imported and the
+    bad ones listed in the report."""
+    path = Path(path)
+    report = FileReport(path=str(path))
+    if not path.is_file():
+        report.rejected.append((0, "no such file"))
+        raise ImportRejected(report)
+    report.format = detect_format(path) if fmt == "auto" else fmt
+    contributors = Contributors()
+    seen: dict[str, int] = {}
+    try:
+        with transaction.atomic():
+            for line in _lines(path, report.format, seed_options or {}):
+                if progress:
+                    progress(line.number)
+                if line.error is None and line.record.external_id in seen:
+                    line.error = (
+                        f"external_id {line.record.external_id!r} already on line "
+                        f"{seen[line.record.external_id]}"
+                    )
+                if line.error is not None:
+                    report.rejected.append((line.number, line.error))
+                    continue
+                seen[line.record.external_id] = line.number
+                if report.rejected and not skip_invalid:
+                    continue  # the file will be rolled back: only validate the rest
+                try:
+                    with transaction.atomic():
+                        outcome = article_import(
+                            record=line.record,
+                            contributors=contributors,
+                            keep_existing=keep_existing,
+                        )
+                except DatabaseError as exc:
+                    contributors = Contributors()  # cached rows may have been rolled back
+                    report.rejected.append((line.number, f"database refused it: {exc}".strip()))
+                    continue
+                report.counts[outcome.action] += 1
+            if report.rejected and not skip_invalid:
+                raise _Rollback
+    except _Rollback:
+        report.counts = dict.fromkeys(report.counts, 0)
+        raise ImportRejected(report) from None
+    report.written = True
+    return report
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def _contributor(obj: Outlet | Person) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": {c: localized(obj, "name", c) for c in languages() if localized(obj, "name", c)},
+        "slug": obj.slug,
+    }
+    if isinstance(obj, Outlet):
+        data["url"] = obj.homepage or None
+        data["social"] = [
+            {"label": link.get("label", ""), "url": link["url"]} for link in obj.social_links or []
+        ]
+    return data
+
+
+def _localized_dict(article: Article, name: str) -> dict[str, str]:
+    return {c: article.text(name, c) for c in languages() if article.text(name, c)}
+
+
+def article_export(article: Article) -> dict[str, Any]:
+    """The interchange record for one article (docs/interchange.md)."""
+    renditions = {r.language: r for r in article.renditions.all()}
+    record: dict[str, Any] = {
+        "external_id": article.external_id,
+        "original_language": article.original_language,
+        "title": _localized_dict(article, "title"),
+        "summary": _localized_dict(article, "summary"),
+        "body": _localized_dict(article, "body"),
+        "authors": [_contributor(a.person) for a in article.authorships.all()],
+        "outlet": _contributor(article.outlet) if article.outlet else None,
+        "original_url": article.original_url or None,
+        "published_at": article.original_published_on.isoformat()
+        if article.original_published_on
+        else None,
+        "renditions": {},
+    }
+    for code in languages():
+        r = renditions.get(code)
+        if r is None:
+            continue
+        record["renditions"][code] = {
+            "status": r.status,
+            "method": r.method or None,
+            "translators": [_contributor(t.person) for t in r.translatorships.all()],
+            "reviewer": _contributor(r.reviewer) if r.reviewer else None,
+            "publisher": _contributor(r.publisher) if r.publisher else None,
+            "url": r.url or None,
+            "published_at": r.published_on.isoformat() if r.published_on else None,
+            "source_hash": r.source_hash,
+        }
+    return record
+
+
+def export_records(articles: Iterable[Article] | None = None) -> Iterator[dict[str, Any]]:
+    """Interchange records for `articles` (default: the whole archive, by external id)."""
+    if articles is None:
+        articles = (
+            Article.objects.order_by("external_id")
+            .select_related("outlet")
+            .prefetch_related(
+                "authorships__person",
+                "renditions__translatorships__person",
+                "renditions__publisher",
+                "renditions__reviewer",
+            )
+            .iterator(chunk_size=500)
+        )
+    for article in articles:
+        yield article_export(article)
+
+
+def export_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -1,0 +1,1 @@
+"""Pure-Python text handling (no Django imports): paragraphs, hashing, normalisation."""
