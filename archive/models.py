@@ -149,9 +149,17 @@ class Article(models.Model):
     def display_title(self) -> str:
         from django.utils.translation import get_language
 
-        for code in [get_language(), self.original_language, *language_codes()]:
-            if code in language_codes() and self.text("title", code):
+        order = [get_language(), self.original_language, *language_codes()]
+        order = [code for code in order if code in language_codes()]
+        for code in order:
+            if self.text("title", code):
                 return self.text("title", code)
+        # Untitled (some corpus records): the start of the first paragraph, marked as cut.
+        for code in order:
+            paragraphs = self.paragraphs(code)
+            if paragraphs:
+                first = paragraphs[0]
+                return first if len(first) <= 80 else first[:79].rstrip() + "…"
         return self.external_id
 
     def compute_original_hash(self) -> str:
@@ -173,6 +181,9 @@ class Authorship(models.Model):
         ]
         verbose_name = _("author")
         verbose_name_plural = _("authors")
+
+    def __str__(self) -> str:
+        return str(self.person)
 
 
 class RenditionStatus(models.TextChoices):
@@ -305,3 +316,6 @@ class Translatorship(models.Model):
         ]
         verbose_name = _("translator")
         verbose_name_plural = _("translators")
+
+    def __str__(self) -> str:
+        return str(self.person)

@@ -116,7 +116,8 @@ def _ensure_renditions(article: Article) -> dict[str, Rendition]:
             existing[code] = Rendition.objects.create(
                 article=article,
                 language=code,
-                status=Rendition.Status.PUBLISHED
+                # Text typed in by an editor starts as a draft; publishing is a decision.
+                status=Rendition.Status.DRAFT
                 if article.has_text(code)
                 else Rendition.Status.MISSING,
                 source_hash="" if code == article.original_language else article.original_hash,

@@ -39,6 +39,9 @@ class Command(BaseCommand):
                 total = Article.objects.count() if show else None
                 for record in tqdm(export_records(), total=total, disable=not show):
                     fh.write(export_line(record))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is for the partial file only
             os.replace(tmp, target)
         except BaseException:
             os.unlink(tmp)
