@@ -8,6 +8,7 @@ queue, side-by-side editor, roles — is built on top of this later.)
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
@@ -23,12 +24,16 @@ from archive.models import (
 )
 from archive.services import article_save, rendition_sources_sync, text_snapshot
 
+# Django 6 changes forms.URLField's default scheme; say which one we mean ("example.org" → https).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
 
 def localized_fields(*names: str) -> list[str]:
     return [build_localized_fieldname(n, code) for n in names for code in language_codes()]
 
 
 class AuthorshipInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS
     model = Authorship
     extra = 0
     autocomplete_fields = ["person"]
@@ -36,6 +41,7 @@ class AuthorshipInline(admin.TabularInline):
 
 
 class RenditionInline(admin.StackedInline):
+    formfield_overrides = URL_FIELDS
     model = Rendition
     extra = 0
     can_delete = False
@@ -63,6 +69,7 @@ class RenditionInline(admin.StackedInline):
 
 @admin.register(Article)
 class ArticleAdmin(TabbedTranslationAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["display_title", "external_id", "original_language", "outlet", "version"]
     list_filter = ["original_language", "renditions__status", "outlet"]
     search_fields = ["external_id", *localized_fields("title")]
@@ -102,6 +109,7 @@ class ArticleAdmin(TabbedTranslationAdmin):
 
 
 class TranslatorshipInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS
     model = Translatorship
     extra = 0
     autocomplete_fields = ["person"]
@@ -110,6 +118,7 @@ class TranslatorshipInline(admin.TabularInline):
 
 @admin.register(Rendition)
 class RenditionAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["__str__", "language", "status", "method", "publisher"]
     list_filter = ["language", "status", "method"]
     search_fields = ["article__external_id", *[f"article__{f}" for f in localized_fields("title")]]
@@ -130,6 +139,7 @@ class RenditionAdmin(admin.ModelAdmin):
 
 @admin.register(Outlet)
 class OutletAdmin(TabbedTranslationAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["__str__", "slug", "homepage"]
     search_fields = ["slug", *localized_fields("name")]
     prepopulated_fields = {"slug": ["name"]}
@@ -138,6 +148,7 @@ class OutletAdmin(TabbedTranslationAdmin):
 
 @admin.register(Person)
 class PersonAdmin(TabbedTranslationAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["__str__", "slug"]
     search_fields = ["slug", *localized_fields("name")]
     prepopulated_fields = {"slug": ["name"]}

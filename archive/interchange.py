@@ -25,6 +25,7 @@ from django.core.validators import URLValidator
 from django.utils.text import slugify
 
 from archive.text.paragraphs import (
+    describe_character,
     find_forbidden_character,
     normalize_body,
     normalize_line,
@@ -137,8 +138,7 @@ def _clean_text(value: Any, where: str, max_chars: int, *, multiline: bool = Fal
     position = find_forbidden_character(text)
     if position is not None:
         raise RecordError(
-            f"{where}: contains control character U+{ord(text[position]):04X} "
-            f"at position {position}"
+            f"{where}: contains {describe_character(text[position])} at position {position}"
         )
     text = normalize_body(text) if multiline else normalize_line(text)
     if len(text) > max_chars:
@@ -466,7 +466,7 @@ def parse_seed_text(
     position = find_forbidden_character(text)
     if position is not None:
         line = text.count("\n", 0, position) + 1
-        raise RecordError(f"line {line}: contains control character U+{ord(text[position]):04X}")
+        raise RecordError(f"line {line}: contains {describe_character(text[position])}")
     stem = Path(filename).name
     stem = stem[: -len(".txt")] if stem.endswith(".txt") else stem
     suffix = _LANGUAGE_SUFFIX.search(stem)

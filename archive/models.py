@@ -41,7 +41,7 @@ class Outlet(models.Model):
 
     name = models.CharField(_("name"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=True)
-    homepage = models.URLField(_("homepage"), max_length=500, blank=True)
+    homepage = models.URLField(_("homepage"), max_length=1000, blank=True)
     # [{"label": "Twitter", "url": "https://…"}, …] in the order the outlet lists them.
     social_links = models.JSONField(_("social links"), default=list, blank=True)
 

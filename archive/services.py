@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from modeltranslation.utils import build_localized_fieldname
@@ -224,7 +225,7 @@ def article_import(
     article.save()
 
     if "authors" in record.keys:
-        people = [contributors.person(a) for a in record.authors]
+        people = _distinct([contributors.person(a) for a in record.authors], "authors")
         if [a.person_id for a in article.authorships.all()] != [p.pk for p in people]:
             article.authorships.all().delete()
             Authorship.objects.bulk_create(
@@ -252,7 +253,9 @@ def article_import(
             if created or text_changed or rendition.source_hash == previous_hash == "":
                 rendition.source_hash = article.original_hash
         rendition.save()
-        people = [contributors.person(t) for t in given.translators]
+        people = _distinct(
+            [contributors.person(t) for t in given.translators], f"renditions.{code}.translators"
+        )
         if [t.person_id for t in rendition.translatorships.all()] != [p.pk for p in people]:
             rendition.translatorships.all().delete()
             Translatorship.objects.bulk_create(
@@ -267,6 +270,15 @@ def article_import(
     Article.objects.filter(pk=article.pk).update(version=article.version + 1)
     article.version += 1
     return ImportOutcome(article, "updated")
+
+
+def _distinct(people: list[Person], where: str) -> list[Person]:
+    seen = set()
+    for person in people:
+        if person.pk in seen:
+            raise RecordError(f"{where}: {person.slug!r} is listed twice (by slug and by name)")
+        seen.add(person.pk)
+    return people
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -346,6 +358,10 @@ def import_file(
     bad ones listed in the report."""
     path = Path(path)
     report = FileReport(path=str(path))
+    seed_options = {
+        "original_language": settings.ARCHIVE_DEFAULT_ORIGINAL_LANGUAGE,
+        **{k: v for k, v in (seed_options or {}).items() if v is not None},
+    }
     if not path.is_file():
         report.rejected.append((0, "no such file"))
         raise ImportRejected(report)
@@ -354,7 +370,7 @@ def import_file(
     seen: dict[str, int] = {}
     try:
         with transaction.atomic():
-            for line in _lines(path, report.format, seed_options or {}):
+            for line in _lines(path, report.format, seed_options):
                 if progress:
                     progress(line.number)
                 if line.error is None and line.record.external_id in seen:
@@ -375,8 +391,12 @@ def import_file(
                             contributors=contributors,
                             keep_existing=keep_existing,
                         )
-                except DatabaseError as exc:
+                except RecordError as exc:
                     contributors = Contributors()  # cached rows may have been rolled back
+                    report.rejected.append((line.number, str(exc)))
+                    continue
+                except DatabaseError as exc:
+                    contributors = Contributors()
                     report.rejected.append((line.number, f"database refused it: {exc}".strip()))
                     continue
                 report.counts[outcome.action] += 1

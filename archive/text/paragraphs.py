@@ -13,15 +13,23 @@ import re
 from collections.abc import Iterable
 
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
-# C0 controls other than tab, line feed and carriage return, plus DEL. PostgreSQL cannot store NUL,
-# and the others are never legitimate in article text.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls other than tab, line feed and carriage return, DEL, and lone UTF-16 surrogates (a
+# JSON "\ud800" escape decodes to one; it cannot be encoded as UTF-8). PostgreSQL cannot store
+# NUL, and the others are never legitimate in article text.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def find_forbidden_character(text: str) -> int | None:
-    """Index of the first control character that article text may not contain, or None."""
+    """Index of the first character that article text may not contain, or None."""
     match = _FORBIDDEN.search(text)
     return match.start() if match else None
+
+
+def describe_character(char: str) -> str:
+    """How an error message names a forbidden character."""
+    if "\ud800" <= char <= "\udfff":
+        return f"an unpaired surrogate U+{ord(char):04X} (not valid Unicode text)"
+    return f"control character U+{ord(char):04X}"
 
 
 def split_paragraphs(body: str) -> list[str]:
