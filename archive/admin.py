@@ -22,7 +22,7 @@ from archive.models import (
     Translatorship,
     language_codes,
 )
-from archive.services import article_save, rendition_sources_sync, text_snapshot
+from archive.services import article_edited, article_save, rendition_save, text_snapshot
 
 # Django 6 changes forms.URLField's default scheme; say which one we mean ("example.org" → https).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -99,7 +99,7 @@ class ArticleAdmin(TabbedTranslationAdmin):
         # After the inline language versions are saved, so that their form data cannot overwrite
         # the source hashes of translations whose text was just edited.
         super().save_related(request, form, formsets, change)
-        rendition_sources_sync(
+        article_edited(
             article=form.instance, previous_text=getattr(form.instance, "_previous_text", None)
         )
 
@@ -135,6 +135,9 @@ class RenditionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        rendition_save(rendition=obj)
 
 
 @admin.register(Outlet)

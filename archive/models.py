@@ -19,6 +19,8 @@ Rendition per language) consistent.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +120,10 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The search index (archive/indexing.py): built from the published language versions by the
+    # write path in the same transaction as every write.
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_head = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-original_published_on", "-created_at", "-id"]
@@ -125,6 +131,8 @@ class Article(models.Model):
         verbose_name_plural = _("articles")
         indexes = [
             models.Index(fields=["-original_published_on", "-id"], name="article_published_idx"),
+            GinIndex(fields=["search_vector"], name="article_search_gin"),
+            GinIndex(fields=["search_head"], name="article_search_head_gin"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -19,6 +19,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from modeltranslation.utils import build_localized_fieldname
 
+from archive.indexing import search_index_update
 from archive.interchange import (
     ArticleRecord,
     Contributor,
@@ -154,7 +155,25 @@ def article_save(*, article: Article, previous_text: dict[str, str] | None = Non
     _ensure_renditions(article)
     if previous_text is not None:
         rendition_sources_sync(article=article, previous_text=previous_text)
+    search_index_update([article.pk])
     return article
+
+
+@transaction.atomic
+def article_edited(*, article: Article, previous_text: dict[str, str] | None) -> None:
+    """After an edit's related rows (language versions, authors) are saved: bring translations'
+    source hashes and the search index up to date (the admin calls this after its inlines)."""
+    rendition_sources_sync(article=article, previous_text=previous_text)
+    search_index_update([article.pk])
+
+
+@transaction.atomic
+def rendition_save(*, rendition: Rendition) -> Rendition:
+    """Save a language version's metadata or status; its visibility changes what is searchable."""
+    rendition.full_clean(exclude=["article", "language", "translators"])
+    rendition.save()
+    search_index_update([rendition.article_id])
+    return rendition
 
 
 @transaction.atomic
@@ -264,9 +283,11 @@ def article_import(
             )
 
     if created:
+        search_index_update([article.pk])
         return ImportOutcome(article, "created")
     if article_export(article) == before:
         return ImportOutcome(article, "unchanged")
+    search_index_update([article.pk])
     Article.objects.filter(pk=article.pk).update(version=article.version + 1)
     article.version += 1
     return ImportOutcome(article, "updated")

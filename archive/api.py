@@ -1,0 +1,110 @@
+"""The JSON API. `GET /api/search` — the shape is an interface scripts depend on: extend, never
+rename (docs/api.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.http import JsonResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from archive.models import Article, language_codes
+from archive.search import MAX_PAGE_SIZE, SearchError, SearchPage, search
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def _int(params: Mapping[str, str], name: str, default: int | None, low: int, high: int):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} must be a whole number, not {str(raw)[:20]!r}.") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}.")
+    return value
+
+
+def search_arguments(params: Mapping[str, str]) -> dict:
+    """Validated keyword arguments for `search()` from query parameters (strings)."""
+    lang = params.get("lang") or None
+    if lang and lang not in language_codes():
+        raise BadRequest(f"lang must be one of {', '.join(language_codes())}.")
+    sort = params.get("sort") or "relevance"
+    if sort not in ("relevance", "date"):
+        raise BadRequest("sort must be 'relevance' or 'date'.")
+    return {
+        "q": params.get("q") or "",
+        "lang": lang,
+        "actor": params.get("actor") or None,
+        "outlet": params.get("outlet") or None,
+        "author": params.get("author") or None,
+        "translator": params.get("translator") or None,
+        "year": _int(params, "year", None, 1, 9999),
+        "sort": sort,
+        "page": _int(params, "page", 1, 1, 10_000),
+        "page_size": _int(params, "page_size", 20, 1, MAX_PAGE_SIZE),
+    }
+
+
+def article_url(article: Article, language: str) -> str | None:
+    """The public URL of one language version (None where the page does not exist)."""
+    slug = slugify(article.text("title", language), allow_unicode=True) or "article"
+    try:
+        with translation.override(language):
+            return reverse("archive:article", kwargs={"pk": article.pk, "slug": slug})
+    except NoReverseMatch:
+        return None
+
+
+def search_payload(result: SearchPage) -> dict:
+    results = []
+    for hit in result.hits:
+        article = hit.article
+        results.append(
+            {
+                "id": article.pk,
+                "external_id": article.external_id,
+                "title": {c: article.text("title", c) or None for c in language_codes()},
+                "url": {
+                    c: article_url(article, c) if hit.snippets.get(c) is not None else None
+                    for c in language_codes()
+                },
+                "snippet": hit.snippets,
+                "actors": getattr(article, "search_actors", []),
+                "score": round(hit.score, 6),
+            }
+        )
+    return {
+        "count": result.count,
+        "count_is_estimate": result.count_is_estimate,
+        "page": result.page,
+        "page_size": result.page_size,
+        "num_pages": result.num_pages,
+        "results": results,
+        "facets": result.facets,
+        "messages": result.messages,
+    }
+
+
+def search_response(params: Mapping[str, str]) -> dict:
+    """The API's answer to these query parameters (the benchmark calls this too)."""
+    return search_payload(search(**search_arguments(params)))
+
+
+@require_GET
+def api_search(request):
+    try:
+        payload = search_response(request.GET)
+    except (BadRequest, SearchError) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=60"
+    return response

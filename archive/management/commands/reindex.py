@@ -1,0 +1,45 @@
+"""Rebuild the search index, or check it against a fresh build."""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from archive.indexing import search_index_update, stale_article_ids
+from archive.models import Article
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild every article's stored search vectors (in batches, each in one transaction). "
+        "--check only reports articles whose stored vectors differ from a fresh build."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="report, change nothing")
+        parser.add_argument("--batch", type=int, default=500)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, check=False, batch=500, no_progress=False, verbosity=1, **options):
+        total = Article.objects.count()
+        show = not no_progress and verbosity > 0 and sys.stderr.isatty()
+        with tqdm(total=total, disable=not show, unit=" articles", file=sys.stderr) as bar:
+            if check:
+                stale = []
+                for article_id in stale_article_ids(progress=bar.update):
+                    stale.append(article_id)
+                    self.stdout.write(f"stale: article {article_id}")
+                if stale:
+                    raise CommandError(f"{len(stale)} of {total} articles have a stale index")
+                self.stdout.write(f"{total} articles: the index is current")
+                return
+            ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+            for start in range(0, len(ids), batch):
+                chunk = ids[start : start + batch]
+                with transaction.atomic():
+                    search_index_update(chunk)
+                bar.update(len(chunk))
+        self.stdout.write(f"reindexed {total} articles")

@@ -1,0 +1,412 @@
+"""The search read path: query → tsquery → ranking plan → page of hits with highlights and facets.
+
+One entry point, `search(q, *, lang=…, actor=…, …)`, used by the search page and the JSON API
+alike. No request objects here.
+
+Ranking plan (ORDER BY ts_rank over every match is what makes common terms slow: each match's
+vector must be read and decompressed):
+- the planner's estimate of the number of matches comes first (EXPLAIN, ≈ 1 ms);
+- up to RANK_ALL matches: all are ranked (title A > summary/actors B > body C), newer first on ties;
+- more than that: the matches in titles, summaries and actor names (`search_head`, small, inline,
+  with its own GIN index) are ranked first, and then the rest follow newest first — a term that
+  common says little about relevance (its IDF is near zero), so recency is the honest order;
+- when even the head matches are too many, everything is newest first.
+Counts above EXACT_COUNT are the planner's estimates, flagged as such.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
+
+from archive.indexing import CONFIG, segmenter
+from archive.models import Article, Rendition, language_codes
+from archive.text.normalize import has_cjk, normalize_with_offsets
+from archive.text.query import MAX_QUERY_CHARS, MAX_TERMS, compile_query, highlight_terms, parse
+
+LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
+RANK_ALL = 5_000
+EXACT_COUNT = 10_000
+FACET_ROWS = 20_000
+MAX_PAGE_SIZE = 100
+SNIPPET_CHARS = {"zh-hans": 110, "en": 260}
+TABLE = Article._meta.db_table
+
+# Callables (parsed term) -> list of extra tsquery fragments; the actor register adds its
+# cross-language expansion here.
+EXPANSIONS: list = []
+# Callables (slug) -> (sql, params) restricting articles to an actor; the actor register adds it.
+ACTOR_FILTERS: list = []
+# Callables (ids: list[int]) -> list of facet dicts for actors; the actor register adds it.
+ACTOR_FACETS: list = []
+
+
+MESSAGES = {
+    "shortened": format_lazy(
+        _("The query was shortened to its first {n} characters."), n=MAX_QUERY_CHARS
+    ),
+    "too_many_terms": format_lazy(_("Only the first {n} terms were searched."), n=MAX_TERMS),
+    "only_excluded": _("Add a word to search for: a query cannot only exclude."),
+    "nothing": _("There is nothing to search for in this query."),
+    "stop_words": _("The query only has words too common to search for (like “the”)."),
+}
+
+
+class SearchError(ValueError):
+    """A request the search cannot answer (bad filter values); the message is for the user."""
+
+
+@dataclass
+class Hit:
+    article: Article
+    score: float
+    snippets: dict[str, str | None]
+
+
+@dataclass
+class SearchPage:
+    query: str
+    count: int = 0
+    count_is_estimate: bool = False
+    page: int = 1
+    page_size: int = 20
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    plan: str = ""
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+@dataclass
+class Filters:
+    lang: str | None = None
+    actor: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    translator: str | None = None
+    year: int | None = None
+
+    def sql(self) -> tuple[list[str], list]:
+        where: list[str] = []
+        params: list = []
+        if self.lang:
+            if self.lang not in language_codes():
+                raise SearchError(_("Unknown language."))
+            where.append(
+                "EXISTS (SELECT 1 FROM archive_rendition r WHERE r.article_id = a.id "
+                "AND r.language = %s AND r.status = 'published')"
+            )
+            params.append(self.lang)
+        if self.outlet:
+            where.append("a.outlet_id IN (SELECT id FROM archive_outlet WHERE slug = %s)")
+            params.append(self.outlet)
+        if self.author:
+            where.append(
+                "EXISTS (SELECT 1 FROM archive_authorship s JOIN archive_person p "
+                "ON p.id = s.person_id WHERE s.article_id = a.id AND p.slug = %s)"
+            )
+            params.append(self.author)
+        if self.translator:
+            where.append(
+                "EXISTS (SELECT 1 FROM archive_rendition r JOIN archive_translatorship t "
+                "ON t.rendition_id = r.id JOIN archive_person p ON p.id = t.person_id "
+                "WHERE r.article_id = a.id AND r.status = 'published' AND p.slug = %s)"
+            )
+            params.append(self.translator)
+        if self.year:
+            where.append("a.original_published_on >= %s AND a.original_published_on < %s")
+            params.extend([date(self.year, 1, 1), date(self.year + 1, 1, 1)])
+        if self.actor:
+            if not ACTOR_FILTERS:
+                raise SearchError(_("Searching by actor is not available."))
+            for actor_filter in ACTOR_FILTERS:
+                clause, clause_params = actor_filter(self.actor)
+                where.append(clause)
+                params.extend(clause_params)
+        return where, params
+
+
+ORDER_BY_DATE = "a.original_published_on DESC NULLS LAST, a.id DESC"
+
+
+def _expansions(term):
+    fragments: list[str] = []
+    for expansion in EXPANSIONS:
+        fragments.extend(expansion(term))
+    return fragments
+
+
+def search(
+    q: str,
+    *,
+    lang: str | None = None,
+    actor: str | None = None,
+    outlet: str | None = None,
+    author: str | None = None,
+    translator: str | None = None,
+    year: int | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    page_size: int = 20,
+    with_facets: bool = True,
+) -> SearchPage:
+    """Search the published archive; see the module's docstring for the plan."""
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    page = max(1, int(page))
+    if sort not in ("relevance", "date"):
+        raise SearchError(_("sort must be 'relevance' or 'date'."))
+    result = SearchPage(query=q or "", page=page, page_size=page_size)
+    parsed = parse(q or "")
+    result.messages.extend(str(MESSAGES[code]) for code in parsed.messages)
+    filters = Filters(lang, actor, outlet, author, translator, year)
+    where, params = filters.sql()
+    seg = segmenter()
+    expansions = _expansions if EXPANSIONS else None
+    tsquery = compile_query(parsed, seg, expansions=expansions)
+    rank_tsquery = compile_query(parsed, seg, expansions=expansions, exclusions=False)
+    if not tsquery:
+        if q and q.strip() and not parsed.messages:
+            result.messages.append(str(MESSAGES["nothing"]))
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT to_tsquery('{CONFIG}', %s)::text, numnode(to_tsquery('{CONFIG}', %s))",
+            [tsquery, tsquery],
+        )
+        query_text, nodes = cursor.fetchone()
+        if not nodes:
+            result.messages.append(str(MESSAGES["stop_words"]))
+            return result
+        match = [f"a.search_vector @@ to_tsquery('{CONFIG}', %s)", *where]
+        match_params = [tsquery, *params]
+        where_sql = " AND ".join(match)
+        estimate = _estimate(cursor, where_sql, match_params)
+        if estimate <= EXACT_COUNT:
+            cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {where_sql}", match_params)
+            result.count = cursor.fetchone()[0]
+        else:
+            result.count, result.count_is_estimate = estimate, True
+        offset = (page - 1) * page_size
+        ranked = _page_ids(cursor, result, where_sql, match_params, rank_tsquery, sort, offset)
+        if with_facets and result.count:
+            result.facets = _facets(cursor, where_sql, match_params, result.count)
+    result.hits = _hits(ranked, parsed, seg, query_text)
+    return result
+
+
+def _estimate(cursor, where_sql: str, params: list) -> int:
+    cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} a WHERE {where_sql}", params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _page_ids(cursor, result, where_sql, params, tsquery, sort, offset) -> list[tuple[int, float]]:
+    limit = result.page_size
+    rank = f"ts_rank(a.search_vector, to_tsquery('{CONFIG}', %s))"
+    if sort == "date" or result.count == 0:
+        result.plan = "date"
+        cursor.execute(
+            f"SELECT a.id, {rank} FROM {TABLE} a WHERE {where_sql} "
+            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [tsquery, *params, limit, offset],
+        )
+        return cursor.fetchall()
+    if result.count <= RANK_ALL and not result.count_is_estimate:
+        result.plan = "rank-all"
+        cursor.execute(
+            f"SELECT a.id, {rank} AS score FROM {TABLE} a WHERE {where_sql} "
+            f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [tsquery, *params, limit, offset],
+        )
+        return cursor.fetchall()
+    # A common term: rank the head matches, then the others newest first.
+    head_where = f"{where_sql} AND a.search_head @@ to_tsquery('{CONFIG}', %s)"
+    head_params = [*params, tsquery]
+    head_estimate = _estimate(cursor, head_where, head_params)
+    if head_estimate > RANK_ALL:
+        result.plan = "common-by-date"
+        cursor.execute(
+            f"SELECT a.id, {rank} FROM {TABLE} a WHERE {where_sql} "
+            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [tsquery, *params, limit, offset],
+        )
+        return cursor.fetchall()
+    result.plan = "head-then-date"
+    head_rank = f"ts_rank(a.search_head, to_tsquery('{CONFIG}', %s))"
+    cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {head_where}", head_params)
+    head_count = cursor.fetchone()[0]
+    rows: list[tuple[int, float]] = []
+    if offset < head_count:
+        cursor.execute(
+            f"SELECT a.id, {head_rank} AS score FROM {TABLE} a WHERE {head_where} "
+            f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [tsquery, *head_params, limit, offset],
+        )
+        rows = cursor.fetchall()
+    if len(rows) < limit:
+        body_offset = max(0, offset - head_count)
+        cursor.execute(
+            f"SELECT a.id, 0.0 FROM {TABLE} a WHERE {where_sql} AND NOT coalesce("
+            f"a.search_head @@ to_tsquery('{CONFIG}', %s), false) "
+            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [*params, tsquery, limit - len(rows), body_offset],
+        )
+        rows += cursor.fetchall()
+    return rows
+
+
+def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
+    """Counts per language, outlet, author, translator, year and actor among the matches (among
+    the newest FACET_ROWS of them when there are more)."""
+    limited = count > FACET_ROWS
+    matches = (
+        f"SELECT a.id, a.outlet_id, a.original_published_on FROM {TABLE} a WHERE {where_sql}"
+        + (f" ORDER BY {ORDER_BY_DATE} LIMIT {FACET_ROWS}" if limited else "")
+    )
+    names = (
+        "json_build_object("
+        + ", ".join(
+            f"'{code}', x.{build_localized_fieldname('name', code)}" for code in language_codes()
+        )
+        + ")"
+    )
+    cursor.execute(
+        f"""
+        WITH m AS MATERIALIZED ({matches})
+        SELECT 'lang', r.language, NULL::json, count(*) FROM m
+          JOIN archive_rendition r ON r.article_id = m.id AND r.status = 'published'
+          GROUP BY r.language
+        UNION ALL
+        SELECT 'outlet', x.slug, {names}, count(*) FROM m
+          JOIN archive_outlet x ON x.id = m.outlet_id GROUP BY x.id
+        UNION ALL
+        SELECT 'author', x.slug, {names}, count(DISTINCT m.id) FROM m
+          JOIN archive_authorship s ON s.article_id = m.id
+          JOIN archive_person x ON x.id = s.person_id GROUP BY x.id
+        UNION ALL
+        SELECT 'translator', x.slug, {names}, count(DISTINCT m.id) FROM m
+          JOIN archive_rendition r ON r.article_id = m.id AND r.status = 'published'
+          JOIN archive_translatorship t ON t.rendition_id = r.id
+          JOIN archive_person x ON x.id = t.person_id GROUP BY x.id
+        UNION ALL
+        SELECT 'year', extract(year FROM m.original_published_on)::int::text, NULL::json,
+          count(*) FROM m WHERE m.original_published_on IS NOT NULL
+          GROUP BY extract(year FROM m.original_published_on)
+        """,
+        params,
+    )
+    facets: dict = {"lang": [], "outlet": [], "author": [], "translator": [], "year": []}
+    for kind, value, names_json, n in cursor.fetchall():
+        entry = {"value": value, "count": n}
+        if names_json is not None:
+            found = json.loads(names_json) if isinstance(names_json, str) else names_json
+            entry["name"] = {code: name for code, name in found.items() if name}
+        facets[kind].append(entry)
+    for kind in facets:
+        facets[kind].sort(key=lambda e: (-e["count"], e["value"]))
+        facets[kind] = facets[kind][:30]
+    facets["year"].sort(key=lambda e: e["value"], reverse=True)
+    for actor_facets in ACTOR_FACETS:
+        facets["actor"] = actor_facets(cursor, matches, params)
+    if limited:
+        facets["basis"] = f"the newest {FACET_ROWS} matches"
+    return facets
+
+
+def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    articles = {
+        a.pk: a
+        for a in Article.objects.filter(pk__in=ids)
+        .select_related("outlet")
+        .prefetch_related("renditions", "authorships__person")
+    }
+    words = highlight_terms(parsed, seg)
+    lexemes = re.findall(r"'((?:[^']|'')*)'", query_text)
+    latin = {w for w in words if not has_cjk(w)} | {
+        lx.replace("''", "'") for lx in lexemes if not has_cjk(lx)
+    }
+    cjk = [w for w in words if has_cjk(w)]
+    hits = []
+    for article_id, score in rows:
+        article = articles.get(article_id)
+        if article is None:
+            continue
+        published = {
+            r.language for r in article.renditions.all() if r.status == Rendition.Status.PUBLISHED
+        }
+        snippets = {
+            code: snippet(article, code, cjk, latin) if code in published else None
+            for code in language_codes()
+        }
+        hits.append(Hit(article=article, score=float(score or 0.0), snippets=snippets))
+    return hits
+
+
+def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) -> str:
+    """An HTML-safe passage of the language version around its first match, matches in <mark>."""
+    width = SNIPPET_CHARS.get(language, 200)
+    candidates = [article.text("title", language), article.text("summary", language)]
+    candidates += article.paragraphs(language)
+    best = None
+    for text in candidates:
+        spans = find_spans(text, cjk, latin)
+        if spans:
+            best = (text, spans)
+            break
+    if best is None:
+        first = next((t for t in candidates[1:] if t), candidates[0])
+        text = first[:width] + ("…" if len(first) > width else "")
+        return escape(text)
+    text, spans = best
+    start = max(0, spans[0][0] - width // 3)
+    end = min(len(text), start + width)
+    out = ["…" if start else ""]
+    cursor = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(escape(text[cursor:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        cursor = e
+    out.append(escape(text[cursor:end]))
+    out.append("…" if end < len(text) else "")
+    return "".join(out)
+
+
+def find_spans(text: str, cjk: list[str], latin: set[str]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) spans of `text` matching the query: Chinese words as
+    substrings, Latin words as word prefixes (covers inflections: distil → distillation)."""
+    if not text:
+        return []
+    normal, offsets = normalize_with_offsets(text)
+    spans: list[tuple[int, int]] = []
+    for word in cjk:
+        for m in re.finditer(re.escape(word), normal):
+            spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
+    if latin:
+        pattern = "|".join(re.escape(w) for w in sorted(latin, key=len, reverse=True))
+        for m in re.finditer(rf"(?<![{LATIN}])(?:{pattern})[{LATIN}]*", normal):
+            spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s < merged[-1][1]:
+            continue
+        merged.append((s, e))
+    return merged

@@ -1,0 +1,495 @@
+"""Bilingual search: Chinese segmentation and normalisation, English stemming, web-search syntax,
+ranking, filters, facets, highlights, the stored index, and the API's shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from archive import search as search_module
+from archive.indexing import search_index_update
+from archive.interchange import parse_record
+from archive.models import Article, Rendition
+from archive.search import find_spans, search
+from archive.services import article_import, article_save, rendition_save, text_snapshot
+from archive.text.query import parse
+
+pytestmark = pytest.mark.django_db
+
+
+def add(
+    external_id,
+    *,
+    zh=None,
+    en=None,
+    published="2025-03-01",
+    outlet="Harbor Daily",
+    authors=("Lin Qiu",),
+    translators=(),
+    zh_status=None,
+    en_status=None,
+    summary=None,
+):
+    """Import a small article written for these tests; zh/en are (title, body) pairs."""
+    title, body = {}, {}
+    for code, pair in (("zh-hans", zh), ("en", en)):
+        if pair:
+            title[code], body[code] = pair
+    renditions = {}
+    if zh:
+        renditions["zh-hans"] = {"status": zh_status or "published"}
+    if en:
+        renditions["en"] = {
+            "status": en_status or "published",
+            "translators": [{"name": {"en": t}} for t in translators],
+        }
+    record = {
+        "external_id": external_id,
+        "original_language": "zh-hans",
+        "title": title,
+        "body": body,
+        "authors": [{"name": {"en": a}} for a in authors],
+        "outlet": {"name": {"en": outlet}},
+        "published_at": published,
+        "renditions": renditions,
+    }
+    if summary:
+        record["summary"] = summary
+    return article_import(record=parse_record(record)).article
+
+
+def ids(result):
+    return [hit.article.external_id for hit in result.hits]
+
+
+@pytest.fixture
+def archive():
+    add(
+        "defense",
+        zh=("国防部长访问港口", "美国国防部长周二访问了南方港口。\n\n他说芯片供应链很重要。"),
+        en=(
+            "Defense secretary visits the port",
+            "The US defense secretary visited the southern port on Tuesday.\n\n"
+            "He said the chip supply chain matters.",
+        ),
+        published="2025-02-10",
+    )
+    add(
+        "distill",
+        zh=("模型蒸馏引发争议", "一家公司指控对手通过蒸馏复制其模型。"),
+        en=(
+            "Model distillation sparks a row",
+            "A company accused a rival of copying its model through distillation.",
+        ),
+        published="2024-11-05",
+        outlet="River Post",
+        translators=("Mei Tan",),
+    )
+    add(
+        "harbor",
+        zh=("港口的早晨", "渔船在清晨回到港口，工人们开始卸货。"),
+        en=None,
+        published="2023-06-01",
+        outlet="River Post",
+        authors=("Ada Wu",),
+    )
+    add(
+        "deepseek",
+        zh=("DeepSeek融资十亿元", "人工智能公司DeepSeek宣布完成新一轮融资。"),
+        en=("DeepSeek raises a billion yuan", "The AI company DeepSeek announced a new round."),
+        published="2025-05-20",
+    )
+
+
+# --- Chinese -----------------------------------------------------------------------------------
+
+
+def test_a_chinese_word_inside_a_longer_word_is_found(archive):
+    # 国防 and 部长 are inside 国防部长, which precise segmentation keeps whole.
+    assert ids(search("国防")) == ["defense"]
+    assert ids(search("部长")) == ["defense"]
+
+
+def test_one_and_two_character_queries(archive):
+    assert ids(search("美")) == ["defense"]
+    assert ids(search("芯片")) == ["defense"]
+    assert set(ids(search("港"))) == {"defense", "harbor"}
+
+
+def test_a_substring_that_is_not_a_word_is_found_on_characters(archive):
+    # 防部 is no word in any segmentation of the text, but it is in the text.
+    assert ids(search("防部")) == ["defense"]
+
+
+def test_traditional_script_finds_simplified_text(archive):
+    assert ids(search("國防部長")) == ["defense"]
+    assert ids(search("蒸餾")) == ["distill"]
+
+
+def test_full_width_latin_and_case_are_normalised(archive):
+    assert ids(search("ＤＥＥＰＳＥＥＫ")) == ["deepseek"]
+    assert ids(search("deepseek")) == ["deepseek"]
+
+
+def test_mixed_script_query(archive):
+    assert ids(search("DeepSeek 融资")) == ["deepseek"]
+    assert ids(search("DeepSeek融资")) == ["deepseek"]
+    assert ids(search("DeepSeek 港口")) == []
+
+
+def test_chinese_phrase(archive):
+    assert ids(search('"周二国防部长"')) == []  # both in the text, not in this order
+    assert ids(search('"国防部长周二"')) == ["defense"]
+    assert ids(search('"美国国防部长"')) == ["defense"]
+    assert ids(search('"供应链很重要"')) == ["defense"]
+
+
+# --- English -----------------------------------------------------------------------------------
+
+
+def test_english_stemming(archive):
+    assert ids(search("distilled")) == ["distill"]
+    assert ids(search("distillation")) == ["distill"]
+    assert ids(search("visiting")) == ["defense"]
+
+
+def test_english_phrase_and_stop_words(archive):
+    assert ids(search('"supply chain"')) == ["defense"]
+    assert ids(search('"chain supply"')) == []
+    result = search("the of and")
+    assert result.count == 0 and result.messages
+
+
+def test_or_and_exclude(archive):
+    assert set(ids(search("distillation OR 渔船"))) == {"distill", "harbor"}
+    assert ids(search("港口 -渔船")) == ["defense"]
+    assert ids(search("company -rival")) == ["deepseek"]
+
+
+def test_query_in_one_language_finds_the_piece_in_the_other_language_version(archive):
+    # The Chinese-only piece is found by its Chinese text; the bilingual ones by either.
+    assert ids(search("卸货")) == ["harbor"]
+    assert ids(search("secretary")) == ["defense"]
+
+
+# --- malformed input ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced quote',
+        "OR OR -",
+        '" " ""',
+        "-",
+        "x" * 10_000,
+        "国防\x00部长",
+        "\x01\x02\x7f",
+        "'; DROP TABLE archive_article; --",
+        "a & b | !c <-> d:*",
+        "\\",
+        "'",
+        ")(",
+        "\ud800",
+    ],
+)
+def test_malformed_queries_never_fail(archive, query):
+    result = search(query)
+    assert result.count >= 0
+    assert Article.objects.count() == 4
+
+
+def test_long_query_is_cut_with_a_message(archive):
+    result = search("国防 " + "x" * 10_000)
+    assert ids(result) == []
+    assert any("shortened" in m for m in result.messages)
+    assert ids(search("国防 " * 5)) == ["defense"]
+
+
+def test_nul_byte_inside_a_word_is_dropped_not_fatal(archive):
+    assert ids(search("国防\x00")) == ["defense"]
+
+
+def test_only_exclusion_is_answered_with_a_message(archive):
+    result = search("-港口")
+    assert result.count == 0 and "exclude" in result.messages[0]
+
+
+def test_empty_query():
+    result = search("")
+    assert result.count == 0 and result.hits == [] and result.messages == []
+
+
+# --- ranking -----------------------------------------------------------------------------------
+
+
+def test_title_outranks_body(archive):
+    add(
+        "body-only",
+        zh=("一篇别的文章", "文中顺带提到蒸馏。还有蒸馏。"),
+        en=("Another piece", "It mentions distillation in passing, and distillation again."),
+        published="2025-06-01",
+    )
+    assert ids(search("蒸馏"))[0] == "distill"
+    assert ids(search("distillation"))[0] == "distill"
+
+
+def test_summary_outranks_body(archive):
+    add(
+        "in-summary",
+        zh=("周报", "今天天气很好。"),
+        en=None,
+        summary={"zh-hans": "本周重点：渔船。"},
+        published="2020-01-01",
+    )
+    assert ids(search("渔船")) == ["in-summary", "harbor"]
+
+
+def test_ties_are_broken_newest_first_and_sort_by_date(archive):
+    add("older", zh=("港口新闻甲", "内容一。"), en=None, published="2020-01-01")
+    add("newer", zh=("港口新闻乙", "内容二。"), en=None, published="2026-01-01")
+    ranked = ids(search("港口新闻"))
+    assert ranked.index("newer") < ranked.index("older")
+    by_date = ids(search("港口", sort="date"))
+    assert by_date[0] == "newer" and by_date[-1] == "older"
+
+
+def test_common_terms_use_the_head_then_date_plan(archive, monkeypatch):
+    monkeypatch.setattr(search_module, "RANK_ALL", 1)
+    result = search("港口")
+    assert result.plan in {"head-then-date", "common-by-date"}
+    assert set(ids(result)) == {"defense", "harbor"}
+    page2 = search("港口", page=2, page_size=1)
+    assert len(page2.hits) == 1 and ids(page2)[0] != ids(search("港口", page_size=1))[0]
+
+
+def test_counts_of_huge_result_sets_are_estimated(archive, monkeypatch):
+    monkeypatch.setattr(search_module, "EXACT_COUNT", 0)
+    result = search("港口")
+    assert result.count_is_estimate
+    assert result.count >= 1
+
+
+# --- visibility --------------------------------------------------------------------------------
+
+
+def test_unpublished_language_versions_are_not_searchable(archive):
+    add("draft-en", zh=("草稿文章", "只有中文已发布。"), en=("Secret draft", "Unreleased words."),
+        en_status="draft")  # fmt: skip
+    assert ids(search("unreleased")) == []
+    assert ids(search("草稿文章")) == ["draft-en"]
+    hit = search("草稿文章").hits[0]
+    assert hit.snippets["en"] is None
+
+
+def test_publishing_a_version_makes_it_searchable_in_the_same_transaction(archive):
+    article = add("late", zh=("晚到的文章", "内容。"), en=("Late arrival", "Zebra."),
+                  en_status="draft")  # fmt: skip
+    assert ids(search("zebra")) == []
+    rendition = article.renditions.get(language="en")
+    rendition.status = Rendition.Status.PUBLISHED
+    rendition_save(rendition=rendition)
+    assert ids(search("zebra")) == ["late"]
+
+
+def test_editing_text_updates_the_index(archive):
+    article = Article.objects.get(external_id="harbor")
+    before = text_snapshot(article)
+    article.body_zh_hans = "渔船在黄昏离开港口，海鸥跟随。"
+    article_save(article=article, previous_text=before)
+    assert ids(search("海鸥")) == ["harbor"]
+    assert ids(search("卸货")) == []
+
+
+# --- filters and facets ------------------------------------------------------------------------
+
+
+def test_filters(archive):
+    assert set(ids(search("港口", outlet="river-post"))) == {"harbor"}
+    assert ids(search("公司", lang="en")) == ["deepseek", "distill"] or set(
+        ids(search("公司", lang="en"))
+    ) == {"deepseek", "distill"}
+    assert ids(search("港口", lang="en")) == ["defense"]
+    assert ids(search("港口", author="ada-wu")) == ["harbor"]
+    assert ids(search("蒸馏", translator="mei-tan")) == ["distill"]
+    assert ids(search("港口", year=2023)) == ["harbor"]
+    assert ids(search("港口", year=1999)) == []
+
+
+def test_facets_count_the_matches(archive):
+    facets = search("港口").facets
+    outlets = {e["value"]: e["count"] for e in facets["outlet"]}
+    assert outlets == {"harbor-daily": 1, "river-post": 1}
+    assert {e["value"]: e["count"] for e in facets["lang"]} == {"zh-hans": 2, "en": 1}
+    assert {e["value"] for e in facets["year"]} == {"2025", "2023"}
+    assert {e["value"] for e in facets["author"]} == {"lin-qiu", "ada-wu"}
+    assert facets["outlet"][0]["name"]
+
+
+# --- highlights --------------------------------------------------------------------------------
+
+
+def test_snippets_mark_matches_in_each_language_version(archive):
+    hit = search("distillation").hits[0]
+    assert "<mark>distillation</mark>" in hit.snippets["en"]
+    assert hit.snippets["zh-hans"] is not None  # a passage of the Chinese version, unmarked
+    hit = search("蒸馏").hits[0]
+    assert "<mark>蒸馏</mark>" in hit.snippets["zh-hans"]
+
+
+def test_snippets_mark_traditional_queries_on_simplified_text_and_inflections(archive):
+    assert "<mark>国防</mark>" in search("國防").hits[0].snippets["zh-hans"]
+    # "visiting" is stemmed to "visit", which marks the inflected "visits" of the title.
+    assert "<mark>visits</mark>" in search("visiting").hits[0].snippets["en"]
+
+
+def test_snippets_escape_html():
+    add("hostile", zh=None, en=("<script>alert(1)</script> zebra", "<b>zebra</b> & co"))
+    snippet = search("zebra").hits[0].snippets["en"]
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert "<mark>zebra</mark>" in snippet
+
+
+def test_find_spans_maps_full_width_text_back_to_the_original():
+    text = "公司ＤｅｅｐＳｅｅｋ宣布"
+    (start, end), = find_spans(text, [], {"deepseek"})  # fmt: skip
+    assert text[start:end] == "ＤｅｅｐＳｅｅｋ"
+
+
+# --- the stored index --------------------------------------------------------------------------
+
+
+def test_index_uses_named_gin_indexes():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_article'"
+        )
+        indexes = dict(cursor.fetchall())
+    assert "gin" in indexes["article_search_gin"].lower()
+    assert "gin" in indexes["article_search_head_gin"].lower()
+
+
+def test_reindex_check_finds_and_reindex_fixes_a_stale_vector(archive, capsys):
+    call_command("reindex", "--check", "--no-progress")
+    Article.objects.filter(external_id="harbor").update(search_vector=None)
+    with pytest.raises(CommandError, match="1 of 4"):
+        call_command("reindex", "--check", "--no-progress")
+    assert "stale: article" in capsys.readouterr().out
+    call_command("reindex", "--no-progress")
+    call_command("reindex", "--check", "--no-progress")
+    assert ids(search("卸货")) == ["harbor"]
+
+
+def test_a_300000_character_article_stays_searchable():
+    sentence = "港口的工人们在清晨开始工作，渔船陆续返回。"
+    body = "\n\n".join(sentence * 20 for _ in range(int(300_000 / (len(sentence) * 20)) + 1))
+    assert len(body) >= 300_000
+    body = body.replace("渔船陆续返回。", "鲸鱼出现在港口。", 1)  # a rare word near the start
+    en_body = "\n\n".join(["The dockers start work at dawn. " * 40] * 250) + "\n\nA walrus."
+    add("long", zh=("很长的文章", body), en=("A very long piece", en_body))
+    assert ids(search("鲸鱼")) == ["long"]
+    assert ids(search("很长的文章")) == ["long"]
+    assert ids(search("dockers")) == ["long"]
+    call_command("reindex", "--check", "--no-progress")
+
+
+# --- the API -----------------------------------------------------------------------------------
+
+
+def test_api_search_shape(client, archive):
+    response = client.get("/api/search", {"q": "蒸馏"})
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert data["count"] == 1 and data["page"] == 1
+    (result,) = data["results"]
+    assert set(result) >= {"id", "external_id", "title", "url", "snippet", "actors", "score"}
+    assert result["external_id"] == "distill"
+    assert result["title"] == {
+        "zh-hans": "模型蒸馏引发争议",
+        "en": "Model distillation sparks a row",
+    }
+    assert set(result["url"]) == set(result["snippet"]) == {"zh-hans", "en"}
+    assert "<mark>蒸馏</mark>" in result["snippet"]["zh-hans"]
+    assert isinstance(result["score"], float)
+    assert {"lang", "outlet", "author", "translator", "year"} <= set(data["facets"])
+
+
+def test_api_search_missing_version_is_null(client, archive):
+    data = json.loads(client.get("/api/search", {"q": "卸货"}).content)
+    (result,) = data["results"]
+    assert result["title"]["en"] is None and result["snippet"]["en"] is None
+    assert result["url"]["en"] is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "x", "page": "abc"},
+        {"q": "x", "page_size": "0"},
+        {"q": "x", "page_size": "101"},
+        {"q": "x", "lang": "fr"},
+        {"q": "x", "sort": "random"},
+        {"q": "x", "year": "20x5"},
+    ],
+)
+def test_api_search_bad_parameters_are_400(client, params):
+    response = client.get("/api/search", params)
+    assert response.status_code == 400
+    assert json.loads(response.content)["error"]
+
+
+def test_api_search_paginates(client, archive):
+    first = json.loads(client.get("/api/search", {"q": "港口", "page_size": "1"}).content)
+    second = json.loads(
+        client.get("/api/search", {"q": "港口", "page_size": "1", "page": "2"}).content
+    )
+    assert first["count"] == second["count"] == 2
+    assert first["results"][0]["id"] != second["results"][0]["id"]
+
+
+def test_api_search_hostile_input_is_never_500(client, archive):
+    for q in ["\x00", "x" * 10_000, '"', "OR", "-", "国防\x00部长", "'"]:
+        assert client.get("/api/search", {"q": q}).status_code == 200
+
+
+def test_search_page_renders_without_javascript(client, archive):
+    response = client.get("/zh-hans/search/", {"q": "蒸馏"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<mark>蒸馏</mark>" in html
+    assert "模型蒸馏引发争议" in html and "Model distillation sparks a row" in html
+    assert 'href="?q=' in html  # facet links
+
+
+def test_search_page_bad_parameters_are_a_clear_400(client):
+    response = client.get("/en/search/", {"q": "x", "page": "nope"})
+    assert response.status_code == 400
+    assert "page must be a whole number" in response.content.decode()
+
+
+def test_parse_keeps_or_groups_and_phrases():
+    parsed = parse('Anthropic OR 五角大楼 "supply chain" -google')
+    assert [[t.text for t in g] for g in parsed.groups] == [
+        ["anthropic", "五角大楼"],
+        ["supply chain"],
+    ]
+    assert parsed.groups[1][0].phrase
+    assert [t.text for t in parsed.excluded] == ["google"]
+
+
+def test_year_facet_values_are_years(archive):
+    years = [e["value"] for e in search("公司").facets["year"]]
+    assert years == sorted(years, reverse=True)
+    assert all(dt.date(int(y), 1, 1) for y in years)
+
+
+def test_index_update_is_idempotent(archive):
+    article = Article.objects.get(external_id="defense")
+    before = Article.objects.values_list("search_vector", flat=True).get(pk=article.pk)
+    search_index_update([article.pk])
+    after = Article.objects.values_list("search_vector", flat=True).get(pk=article.pk)
+    assert before == after
