@@ -74,10 +74,9 @@ def actor_texts(article: Article) -> list[str]:
     return texts
 
 
-def _parts(texts: Iterable[str], weight: str) -> list[tuple[str, str]]:
-    """(weight, prepared text) pairs: precise words and subwords at `weight`; characters at D."""
+def _analyse(texts: Iterable[str], limit: int) -> tuple[str, str, str]:
+    """Precise words, subwords and characters of some texts, each stream joined."""
     seg = segmenter()
-    limit = MAX_INDEXED_CHARS[weight]
     precise, subwords, chars = [], [], []
     for text in texts:
         if not text:
@@ -86,54 +85,70 @@ def _parts(texts: Iterable[str], weight: str) -> list[tuple[str, str]]:
         precise.append(analysis.precise)
         subwords.append(analysis.subwords)
         chars.append(analysis.chars)
-    return [
-        (weight, " ".join(p for p in precise if p)),
-        (weight, " ".join(s for s in subwords if s)),
-        ("D", " the ".join(c for c in chars if c)),
-    ]
+    return (
+        " ".join(p for p in precise if p),
+        " ".join(s for s in subwords if s),
+        " the ".join(c for c in chars if c),
+    )
 
 
-def document_parts(article: Article) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The (weight, text) parts of `search_vector` and of `search_head`."""
+# The fixed layout of the stored vectors: (weight) per text slot, in concatenation order.
+# Positions saturate at 16,383, so the slots that must keep theirs (titles) come first.
+FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D")
+HEAD_WEIGHTS = ("A", "A", "B", "B")
+
+
+def document_texts(article: Article) -> tuple[list[str], list[str]]:
+    """The texts of the `search_vector` slots and of the `search_head` slots (FULL_WEIGHTS,
+    HEAD_WEIGHTS): titles, summaries + actor names, bodies (precise words, then subwords), then
+    the characters of all three. Only published language versions count."""
     languages = published_languages(article)
     if not languages:
-        return [], []
+        return [""] * len(FULL_WEIGHTS), [""] * len(HEAD_WEIGHTS)
     titles, middle = head_texts(article, languages)
     bodies = [article.text("body", code) for code in languages]
-    title_parts = _parts(titles, "A")
-    middle_parts = _parts(middle, "B")
-    body_parts = _parts(bodies, "C")
-    # Order matters: positions saturate at 16,383, so the parts that must keep theirs come first.
-    head = [p for p in title_parts + middle_parts if p[0] != "D"]
-    full = head + [p for p in body_parts if p[0] != "D"]
-    full += [p for p in title_parts + middle_parts + body_parts if p[0] == "D"]
-    return [p for p in full if p[1]], [p for p in head if p[1]]
+    t_precise, t_sub, t_chars = _analyse(titles, MAX_INDEXED_CHARS["A"])
+    m_precise, m_sub, m_chars = _analyse(middle, MAX_INDEXED_CHARS["B"])
+    b_precise, b_sub, b_chars = _analyse(bodies, MAX_INDEXED_CHARS["C"])
+    chars = " the ".join(c for c in (t_chars, m_chars, b_chars) if c)
+    head = [t_precise, t_sub, m_precise, m_sub]
+    return [*head, b_precise, b_sub, chars], head
 
 
-def vector_sql(parts: list[tuple[str, str]]) -> tuple[str, list[str]]:
-    """An SQL expression building a weighted tsvector from the parts, and its parameters."""
-    if not parts:
-        return "NULL::tsvector", []
-    pieces = [f"setweight(to_tsvector('{CONFIG}', %s), '{weight}')" for weight, _ in parts]
-    return " || ".join(pieces), [text for _, text in parts]
+def _vector(weights: tuple[str, ...]) -> str:
+    return " || ".join(f"setweight(to_tsvector('{CONFIG}', %s), '{w}')" for w in weights)
 
 
-def search_index_update(article_ids: Iterable[int]) -> None:
-    """Rebuild the stored vectors of these articles (inside the caller's transaction)."""
-    ids = list(article_ids)
-    if not ids:
-        return
-    articles = Article.objects.filter(pk__in=ids).prefetch_related("renditions")
-    with connection.cursor() as cursor:
-        for article in articles:
-            full, head = document_parts(article)
-            full_sql, full_params = vector_sql(full)
-            head_sql, head_params = vector_sql(head)
-            cursor.execute(
-                f"UPDATE {Article._meta.db_table} SET search_vector = {full_sql}, "
-                f"search_head = {head_sql} WHERE id = %s",
-                [*full_params, *head_params, article.pk],
-            )
+UPDATE_SQL = (
+    f"UPDATE {Article._meta.db_table} SET search_vector = {_vector(FULL_WEIGHTS)}, "
+    f"search_head = {_vector(HEAD_WEIGHTS)} WHERE id = %s"
+)
+STALE_SQL = (
+    f"SELECT id FROM {Article._meta.db_table} WHERE id = %s AND ("
+    f"search_vector IS DISTINCT FROM {_vector(FULL_WEIGHTS)} OR "
+    f"search_head IS DISTINCT FROM {_vector(HEAD_WEIGHTS)})"
+)
+
+
+def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] = ()) -> None:
+    """Rebuild the stored vectors of these articles (inside the caller's transaction).
+
+    `articles` may pass already-loaded articles (with their renditions prefetched) to save
+    reading them again.
+    """
+    loaded = {a.pk: a for a in articles}
+    ids = [pk for pk in article_ids if pk not in loaded]
+    if ids:
+        loaded.update(
+            (a.pk, a) for a in Article.objects.filter(pk__in=ids).prefetch_related("renditions")
+        )
+    rows = []
+    for pk, article in loaded.items():
+        full, head = document_texts(article)
+        rows.append([*full, *head, pk])
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(UPDATE_SQL, rows)
 
 
 def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200, progress=None):
@@ -143,17 +158,9 @@ def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200
         queryset = queryset.filter(pk__in=list(article_ids))
     with connection.cursor() as cursor:
         for article in queryset.iterator(chunk_size=batch):
-            full, head = document_parts(article)
-            full_sql, full_params = vector_sql(full)
-            head_sql, head_params = vector_sql(head)
-            cursor.execute(
-                f"SELECT (search_vector IS DISTINCT FROM {full_sql}) "
-                f"OR (search_head IS DISTINCT FROM {head_sql}) "
-                f"FROM {Article._meta.db_table} WHERE id = %s",
-                [*full_params, *head_params, article.pk],
-            )
-            row = cursor.fetchone()
+            full, head = document_texts(article)
+            cursor.execute(STALE_SQL, [article.pk, *full, *head])
             if progress:
                 progress(1)
-            if row and row[0]:
+            if cursor.fetchone():
                 yield article.pk

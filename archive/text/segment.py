@@ -5,8 +5,8 @@ BENCHMARKS.md) with a user dictionary of names and glossary terms, so that names
 
 A document is analysed into three token streams, all of normalised text (see normalize.py):
 - `precise`: precise-mode segmentation, words in order — positions for phrase queries;
-- `subwords`: what search-mode segmentation adds (国防, 部长 inside 国防部长), so that a word inside
-  a longer word is found without disturbing the positions of `precise`;
+- `subwords`: what search-mode segmentation would add (国防, 部长 inside 国防部长), so that a word
+  inside a longer word is found without disturbing the positions of `precise`;
 - `chars`: every CJK character in order, with a breaker between runs — one- and two-character
   queries and any substring that is not a dictionary word are answered from these.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -77,18 +76,31 @@ class Segmenter:
             t for t in self._jieba.cut_for_search(text, True) if t.strip() and not _SKIP.match(t)
         ]
 
+    def subwords(self, words: list[str]) -> list[str]:
+        """Dictionary words of two and three characters inside longer words: what search-mode
+        segmentation adds (国防, 部长 and 国防部 in 国防部长), at a third of its cost."""
+        has_word = self._jieba.has_word
+        found = []
+        for word in words:
+            length = len(word)
+            if length < 3 or not has_cjk(word):
+                continue
+            for size in (2, 3):
+                for start in range(length - size + 1):
+                    gram = word[start : start + size]
+                    if size < length and (gram in self.user_words or has_word(gram)):
+                        found.append(gram)
+        return found
+
     def analyse(self, text: str) -> Analysis:
         """The three token streams of a text (see the module's docstring)."""
         text = normalize(text)
         if not has_cjk(text):
             return Analysis(precise=text, subwords="", chars="")
         precise = self.cut(text)
-        extra = Counter(self.cut_for_search(text))
-        extra.subtract(precise)
-        subwords = [word for word, n in extra.items() if n > 0 for _ in range(n)]
         return Analysis(
             precise=" ".join(precise),
-            subwords=" ".join(subwords),
+            subwords=" ".join(self.subwords(precise)),
             chars=chars_stream(text),
         )
 
