@@ -777,3 +777,26 @@ def actor_import(*, record: ActorRecord) -> str:
 def export_actor_records() -> Iterator[dict[str, Any]]:
     for actor in Actor.objects.order_by("slug").prefetch_related("aliases"):
         yield actor_export(actor)
+
+
+def actors_by_kind() -> list[tuple[str, list[Actor]]]:
+    """[(kind's label, actors with `article_count`)] in the order of Actor.Kind, by name."""
+    actors = list(with_article_counts(Actor.objects.all()).order_by("slug"))
+    groups = []
+    for kind, label in Actor.Kind.choices:
+        members = sorted((a for a in actors if a.kind == kind), key=lambda a: str(a).casefold())
+        if members:
+            groups.append((label, members))
+    return groups
+
+
+def actor_evidence(actor: Actor, article_ids: list[int]) -> dict[int, list[Mention]]:
+    """{article id: the actor's counted mentions there (language, count, first passage)}."""
+    result: dict[int, list[Mention]] = defaultdict(list)
+    for mention in (
+        Mention.objects.counted()
+        .filter(actor=actor, article_id__in=article_ids)
+        .order_by("article_id", "language")
+    ):
+        result[mention.article_id].append(mention)
+    return dict(result)

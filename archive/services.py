@@ -23,6 +23,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from archive.actors import (
     actor_import,
+    aliases_derive,
     export_actor_records,
     mentions_detect,
     mentions_detect_all,
@@ -558,6 +559,11 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
     return str(exc)
+
+
+def actor_aliases_derive(*, actor) -> None:
+    """After an editor changed an actor's aliases: bring the derived traditional forms in step."""
+    aliases_derive(actor=actor)
 
 
 def actors_export() -> Iterator[dict[str, Any]]:
