@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 
@@ -152,12 +151,7 @@ class ArticleAdmin(TabbedTranslationAdmin):
         n = mentions_redetect(articles=queryset.order_by("pk"))
         self.message_user(
             request,
-            ngettext(
-                "Mentions detected again in %(n)d article.",
-                "Mentions detected again in %(n)d articles.",
-                n,
-            )
-            % {"n": n},
+            _("Mentions detected again. Articles processed: %(n)d.") % {"n": n},
             messages.SUCCESS,
         )
 
