@@ -732,10 +732,10 @@ def actor_import(*, record: ActorRecord) -> str:
     created = actor is None
     actor = actor or Actor(slug=record.slug)
     changes: dict[str, Any] = {"kind": record.kind}
-    for code, name in record.names.items():
-        changes[build_localized_fieldname("name", code)] = name
-    for code, text in record.descriptions.items():
-        changes[build_localized_fieldname("description", code)] = text
+    for name, given in (("name", record.names), ("description", record.descriptions)):
+        for code in languages():  # a language the record does not give keeps its text
+            column = build_localized_fieldname(name, code)
+            changes[column] = given.get(code, getattr(actor, column, None) or "")
     if "wikidata" in record.keys:
         changes["wikidata_id"] = record.wikidata
     if "context_words" in record.keys:
