@@ -60,7 +60,7 @@ from archive.interchange import (
 )
 from archive.models import Actor, ActorAlias, Article, Mention, Rendition, localized
 
-TEXT_FIELDS = ("title", "summary", "body")
+EVIDENCE_ORDER = ("body", "summary", "title")
 EVIDENCE_CHARS = 300
 MAX_QUERY_CHARS = 200
 MAX_DESCRIPTION_CHARS = 2000
@@ -268,11 +268,11 @@ def _contains_word(text: str, lowered: str, word: str) -> bool:
 
 def _stands_alone(text: str, start: int, end: int) -> bool:
     """An all-caps word in running text: not at a sentence start, neighbours not in capitals."""
-    before = text[:start].rstrip(" \t\"'“‘(")
+    before = text[max(0, start - 200) : start].rstrip(" \t\"'“‘(")
     if not before or before[-1] in SENTENCE_END:
         return False
     previous = re.search(r"([^\W\d_]+)\W*$", before)
-    following = re.match(r"\W*([^\W\d_]+)", text[end:])
+    following = re.match(r"\W*([^\W\d_]+)", text[end : end + 200])
     return not any(
         m and len(m.group(1)) > 1 and m.group(1).isupper() for m in (previous, following)
     )
@@ -282,9 +282,11 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
 
 
 def article_texts(article: Article) -> dict[str, str]:
-    """Each language version's title, summary and body as one text (paragraphs kept)."""
+    """Each language version's body, summary and title as one text (paragraphs kept). The body
+    comes first so that the evidence is the first passage of the body naming the actor (the
+    title's when only the title names it)."""
     return {
-        code: "\n\n".join(t for t in (localized(article, f, code) for f in TEXT_FIELDS) if t)
+        code: "\n\n".join(t for t in (localized(article, f, code) for f in EVIDENCE_ORDER) if t)
         for code in languages()
     }
 

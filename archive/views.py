@@ -84,5 +84,6 @@ def timeline_entry(article, language: str, mentions: list | None) -> dict:
             for code, name in settings.LANGUAGES
             if code in published
         ],
-        "mentions": mentions or [],
+        # The passage in the page's language where the article names the actor in it.
+        "mentions": sorted(mentions or [], key=lambda m: m.language != language)[:1],
     }

@@ -99,6 +99,15 @@ def test_actor_page_timeline_both_languages_newest_first_published_only(client, 
     assert "每月提及" in zh and 'hreflang="en"' in zh
 
 
+def test_timeline_shows_the_passage_in_the_pages_language(client, cast):
+    piece("both", en="First.\n\nElon Musk spoke.", zh="第一段。\n\n马斯克发言。")
+    en = page(client, "/en/actors/elon-musk/")
+    assert '<blockquote lang="en">Elon Musk spoke.</blockquote>' in en
+    assert "马斯克发言。" not in en
+    zh = page(client, "/zh-hans/actors/elon-musk/")
+    assert "马斯克发言。" in zh and "Elon Musk spoke." not in zh
+
+
 def test_timeline_paginates(client, cast):
     for i in range(24):
         piece(f"n{i:02}", en="The Pentagon again.", date=f"2025-01-{i + 1:02}")

@@ -411,3 +411,11 @@ def test_register_records_are_validated():
     ]:
         with pytest.raises(RecordError):
             parse_actor_record(bad)
+
+
+def test_evidence_is_the_first_body_passage_naming_the_actor(cast):
+    a = article(en="First paragraph.\n\nThe Pentagon said no.", title={"en": "Pentagon Says No"})
+    assert a.mentions.get().count == 2
+    assert a.mentions.get().evidence == "The Pentagon said no."
+    b = article(en="Nothing here.", title={"en": "Pentagon Says No"}, external_id="b")
+    assert b.mentions.get().evidence == "Pentagon Says No"
