@@ -7,22 +7,33 @@ queue, side-by-side editor, roles — is built on top of this later.)
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 
+from archive.actors import alias_script
 from archive.models import (
+    Actor,
+    ActorAlias,
     Article,
     Authorship,
+    Mention,
     Outlet,
     Person,
     Rendition,
     Translatorship,
     language_codes,
 )
-from archive.services import article_edited, article_save, rendition_save, text_snapshot
+from archive.services import (
+    actor_aliases_derive,
+    article_edited,
+    article_save,
+    mentions_redetect,
+    rendition_save,
+    text_snapshot,
+)
 
 # Django 6 changes forms.URLField's default scheme; say which one we mean ("example.org" → https).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -67,6 +78,22 @@ class RenditionInline(admin.StackedInline):
         return obj.is_outdated
 
 
+class MentionInline(admin.TabularInline):
+    """The actors an article names. Editors confirm or reject detected mentions and add missing
+    ones; re-detection never changes their decision (a rejected mention stays rejected)."""
+
+    model = Mention
+    extra = 0
+    autocomplete_fields = ["actor"]
+    fields = ["actor", "language", "state", "count", "evidence"]
+    readonly_fields = ["count", "evidence"]
+    verbose_name = _("actor mentioned")
+    verbose_name_plural = _("actors mentioned")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
 @admin.register(Article)
 class ArticleAdmin(TabbedTranslationAdmin):
     formfield_overrides = URL_FIELDS
@@ -83,7 +110,8 @@ class ArticleAdmin(TabbedTranslationAdmin):
         ),
         (_("Record"), {"fields": ["version", "created_at", "updated_at"]}),
     ]
-    inlines = [AuthorshipInline, RenditionInline]
+    inlines = [AuthorshipInline, RenditionInline, MentionInline]
+    actions = ["redetect_mentions"]
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -103,9 +131,30 @@ class ArticleAdmin(TabbedTranslationAdmin):
             article=form.instance, previous_text=getattr(form.instance, "_previous_text", None)
         )
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Mention:
+            for mention_form in formset.forms:
+                mention = mention_form.instance
+                if (
+                    mention.pk is None
+                    and mention_form.has_changed()
+                    and mention.state == Mention.State.DETECTED
+                ):
+                    mention.state = Mention.State.ADDED  # typed in by an editor
+        super().save_formset(request, form, formset, change)
+
     @admin.display(description=_("title"))
     def display_title(self, obj: Article) -> str:
         return obj.display_title
+
+    @admin.action(description=_("Detect mentioned actors again"))
+    def redetect_mentions(self, request, queryset):
+        n = mentions_redetect(articles=queryset.order_by("pk"))
+        self.message_user(
+            request,
+            _("Mentions detected again. Articles processed: %(n)d.") % {"n": n},
+            messages.SUCCESS,
+        )
 
 
 class TranslatorshipInline(admin.TabularInline):
@@ -156,3 +205,37 @@ class PersonAdmin(TabbedTranslationAdmin):
     search_fields = ["slug", *localized_fields("name")]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug"]
+
+
+class ActorAliasInline(admin.TabularInline):
+    model = ActorAlias
+    extra = 1
+    fields = ["text", "language", "script", "needs_context", "derived"]
+    readonly_fields = ["script", "derived"]
+    verbose_name = _("alias")
+    verbose_name_plural = _("aliases (traditional-script forms are derived on save)")
+
+
+@admin.register(Actor)
+class ActorAdmin(TabbedTranslationAdmin):
+    list_display = ["__str__", "kind", "slug", "wikidata_id"]
+    list_filter = ["kind"]
+    search_fields = ["slug", "aliases__text", *localized_fields("name")]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["kind", "name", "slug", "description", "wikidata_id", "context_words"]
+    inlines = [ActorAliasInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+    def save_formset(self, request, form, formset, change):
+        for alias_form in formset.forms:
+            alias = alias_form.instance
+            if alias.text:
+                alias.script = alias_script(alias.text)
+        super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        actor_aliases_derive(actor=form.instance)

@@ -11,7 +11,8 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from archive.models import Article, language_codes
+from archive.actors import MAX_QUERY_CHARS, actor_lookup
+from archive.models import Article, language_codes, localized
 from archive.search import MAX_PAGE_SIZE, SearchError, SearchPage, search
 
 
@@ -78,7 +79,13 @@ def search_payload(result: SearchPage) -> dict:
                     for c in language_codes()
                 },
                 "snippet": hit.snippets,
-                "actors": getattr(article, "search_actors", []),
+                "actors": [
+                    {
+                        "slug": actor.slug,
+                        "name": {c: localized(actor, "name", c) or None for c in language_codes()},
+                    }
+                    for actor in hit.actors
+                ],
                 "score": round(hit.score, 6),
             }
         )
@@ -108,3 +115,38 @@ def api_search(request):
     response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "public, max-age=60"
     return response
+
+
+MAX_LIMIT = 50
+
+
+def _bad(reason: str) -> JsonResponse:
+    return JsonResponse({"error": reason}, status=400)
+
+
+@require_GET
+def actors(request):
+    """`GET /api/actors?q=…&limit=…`: actors whose name or alias (any language or script)
+    starts with or contains q. An empty q gives no results."""
+    q = request.GET.get("q", "")
+    if len(q) > MAX_QUERY_CHARS:
+        return _bad(f"q: at most {MAX_QUERY_CHARS} characters")
+    if any(ord(c) < 32 or c == "\x7f" for c in q):
+        return _bad("q: control characters are not allowed")
+    try:
+        limit = int(request.GET.get("limit", "10"))
+    except ValueError:
+        return _bad("limit: expected a whole number")
+    if not 1 <= limit <= MAX_LIMIT:
+        return _bad(f"limit: between 1 and {MAX_LIMIT}")
+    results = [
+        {
+            "slug": actor.slug,
+            "kind": actor.kind,
+            "name": {c: localized(actor, "name", c) for c in language_codes()},
+            "aliases": [a.text for a in actor.aliases.all()],
+            "article_count": actor.article_count,
+        }
+        for actor in actor_lookup(q, limit)
+    ]
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})

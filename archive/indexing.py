@@ -19,7 +19,8 @@ from functools import lru_cache
 
 from django.db import connection
 
-from archive.models import Article, Rendition, language_codes
+from archive import actors
+from archive.models import Article, Mention, Rendition, language_codes, localized
 from archive.text.segment import Segmenter
 
 CONFIG = "english"
@@ -28,26 +29,25 @@ CONFIG = "english"
 MAX_INDEXED_CHARS = {"A": 2_000, "B": 40_000, "C": 400_000}
 
 
-@lru_cache(maxsize=1)
 def segmenter() -> Segmenter:
-    """The process's segmenter, with the user dictionary (names, glossary terms) loaded."""
+    """The segmenter with the current user dictionary (rebuilt when the actor register changes:
+    two cheap aggregate queries tell)."""
+    return _segmenter_for(actors.register_fingerprint())
+
+
+@lru_cache(maxsize=1)
+def _segmenter_for(fingerprint: tuple) -> Segmenter:
     return Segmenter(user_dictionary_words())
 
 
 def user_dictionary_words() -> list[str]:
-    """Words the segmenter must never split: actor names and glossary terms (when registered)."""
-    words: list[str] = []
-    for source in WORD_SOURCES:
-        words.extend(source())
-    return words
-
-
-# Callables returning words for the user dictionary; the actor register and glossary add theirs.
-WORD_SOURCES: list = []
+    """Words the segmenter must never split: actor names and aliases."""
+    return actors.user_dictionary_words()
 
 
 def reset_segmenter() -> None:
-    segmenter.cache_clear()
+    """Forget the segmenter (its dictionary changed with the actor register)."""
+    _segmenter_for.cache_clear()
 
 
 def published_languages(article: Article) -> list[str]:
@@ -57,26 +57,28 @@ def published_languages(article: Article) -> list[str]:
     return [code for code in language_codes() if code in published]
 
 
-def head_texts(article: Article, languages: list[str]) -> tuple[list[str], list[str]]:
-    titles = [article.text("title", code) for code in languages]
-    summaries = [article.text("summary", code) for code in languages]
-    return titles, summaries + actor_texts(article)
+def actor_names(article: Article, languages: list[str]) -> tuple[list[str], list[str]]:
+    """Names of the actors the article is about (counted mentions in a published version): in
+    the versions' own languages (weight B), and every name and alias in every language and script
+    (weight D: a query in one language finds a piece about that actor in the other, ranked below
+    pieces that contain the words)."""
+    own: list[str] = []
+    every: list[str] = []
+    seen: set[int] = set()
+    for mention in article.mentions.all():
+        if mention.state == Mention.State.REJECTED or mention.language not in languages:
+            continue
+        actor = mention.actor
+        own.append(localized(actor, "name", mention.language))
+        if actor.pk not in seen:
+            seen.add(actor.pk)
+            every.extend(localized(actor, "name", code) for code in language_codes())
+            every.extend(alias.text for alias in actor.aliases.all())
+    return [n for n in own if n], [n for n in every if n]
 
 
-# Callables (article) -> list of names, for weight B; the actor register adds its names.
-ACTOR_TEXT_SOURCES: list = []
-
-
-def actor_texts(article: Article) -> list[str]:
-    texts: list[str] = []
-    for source in ACTOR_TEXT_SOURCES:
-        texts.extend(source(article))
-    return texts
-
-
-def _analyse(texts: Iterable[str], limit: int) -> tuple[str, str, str]:
+def _analyse(seg: Segmenter, texts: Iterable[str], limit: int) -> tuple[str, str, str]:
     """Precise words, subwords and characters of some texts, each stream joined."""
-    seg = segmenter()
     precise, subwords, chars = [], [], []
     for text in texts:
         if not text:
@@ -94,25 +96,31 @@ def _analyse(texts: Iterable[str], limit: int) -> tuple[str, str, str]:
 
 # The fixed layout of the stored vectors: (weight) per text slot, in concatenation order.
 # Positions saturate at 16,383, so the slots that must keep theirs (titles) come first.
-FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D")
+FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D", "D")
 HEAD_WEIGHTS = ("A", "A", "B", "B")
+PREFETCH = ("renditions", "mentions__actor__aliases")
 
 
-def document_texts(article: Article) -> tuple[list[str], list[str]]:
+def document_texts(article: Article, seg: Segmenter | None = None) -> tuple[list[str], list[str]]:
     """The texts of the `search_vector` slots and of the `search_head` slots (FULL_WEIGHTS,
-    HEAD_WEIGHTS): titles, summaries + actor names, bodies (precise words, then subwords), then
-    the characters of all three. Only published language versions count."""
+    HEAD_WEIGHTS): titles; summaries and actor names; bodies (precise words, then subwords);
+    every name of the actors in any language; the characters of titles, summaries and bodies.
+    Only published language versions count."""
     languages = published_languages(article)
     if not languages:
         return [""] * len(FULL_WEIGHTS), [""] * len(HEAD_WEIGHTS)
-    titles, middle = head_texts(article, languages)
+    titles = [article.text("title", code) for code in languages]
+    own_names, every_name = actor_names(article, languages)
+    middle = [article.text("summary", code) for code in languages] + own_names
     bodies = [article.text("body", code) for code in languages]
-    t_precise, t_sub, t_chars = _analyse(titles, MAX_INDEXED_CHARS["A"])
-    m_precise, m_sub, m_chars = _analyse(middle, MAX_INDEXED_CHARS["B"])
-    b_precise, b_sub, b_chars = _analyse(bodies, MAX_INDEXED_CHARS["C"])
+    seg = seg or segmenter()
+    t_precise, t_sub, t_chars = _analyse(seg, titles, MAX_INDEXED_CHARS["A"])
+    m_precise, m_sub, m_chars = _analyse(seg, middle, MAX_INDEXED_CHARS["B"])
+    b_precise, b_sub, b_chars = _analyse(seg, bodies, MAX_INDEXED_CHARS["C"])
+    names, _sub, _chars = _analyse(seg, every_name, MAX_INDEXED_CHARS["B"])
     chars = " the ".join(c for c in (t_chars, m_chars, b_chars) if c)
     head = [t_precise, t_sub, m_precise, m_sub]
-    return [*head, b_precise, b_sub, chars], head
+    return [*head, b_precise, b_sub, names, chars], head
 
 
 def _vector(weights: tuple[str, ...]) -> str:
@@ -140,11 +148,12 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
     ids = [pk for pk in article_ids if pk not in loaded]
     if ids:
         loaded.update(
-            (a.pk, a) for a in Article.objects.filter(pk__in=ids).prefetch_related("renditions")
+            (a.pk, a) for a in Article.objects.filter(pk__in=ids).prefetch_related(*PREFETCH)
         )
     rows = []
+    seg = segmenter()
     for pk, article in loaded.items():
-        full, head = document_texts(article)
+        full, head = document_texts(article, seg)
         rows.append([*full, *head, pk])
     if rows:
         with connection.cursor() as cursor:
@@ -153,12 +162,13 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
 
 def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200, progress=None):
     """Yield ids of articles whose stored vectors differ from a fresh build."""
-    queryset = Article.objects.order_by("pk").prefetch_related("renditions")
+    queryset = Article.objects.order_by("pk").prefetch_related(*PREFETCH)
     if article_ids is not None:
         queryset = queryset.filter(pk__in=list(article_ids))
+    seg = segmenter()
     with connection.cursor() as cursor:
         for article in queryset.iterator(chunk_size=batch):
-            full, head = document_texts(article)
+            full, head = document_texts(article, seg)
             cursor.execute(STALE_SQL, [article.pk, *full, *head])
             if progress:
                 progress(1)

@@ -7,10 +7,10 @@
   original text the translation was made from. "Outdated" is derived from it, never set by hand.
 - `Outlet` (publisher or original outlet) and `Person` (author, translator, reviewer): contributors.
 
-Actors (the people and organisations an article is *about*) are a separate register, built in
-`archive/actors.py` with their own models (Actor, ActorAlias, Mention → Article). They are
-deliberately not the same rows as `Person`: a Person is credited for writing; an Actor is
-written about.
+Actors (the people and organisations an article is *about*) are a separate register: Actor,
+ActorAlias and Mention (→ Article) at the end of this file, their logic in `archive/actors.py`.
+They are deliberately not the same rows as `Person`: a Person is credited for writing; an Actor
+is written about.
 
 Writes go through `archive/services.py`, which keeps the derived fields (hashes, version, one
 Rendition per language) consistent.
@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +72,7 @@ class Person(models.Model):
         return display_name(self) or self.slug
 
 
-def display_name(obj: Outlet | Person) -> str:
+def display_name(obj: Outlet | Person | Actor) -> str:
     """The name in the active language if there is one, else the first name in LANGUAGES order."""
     from django.utils.translation import get_language
 
@@ -169,6 +170,25 @@ class Article(models.Model):
                 first = paragraphs[0]
                 return first if len(first) <= 80 else first[:79].rstrip() + "…"
         return self.external_id
+
+    def get_absolute_url(self, language: str | None = None) -> str:
+        """The article's public page in `language` (default: the active one).
+
+        `/<lang>/articles/<pk>/<slug>/`, the route `archive:article` of the public pages; until
+        that route exists, the same path is built by hand so that links are already right.
+        """
+        from django.urls import NoReverseMatch, reverse
+        from django.utils import translation
+        from django.utils.text import slugify
+
+        language = language if language in language_codes() else translation.get_language()
+        language = language if language in language_codes() else settings.LANGUAGE_CODE
+        slug = slugify(self.external_id) or "article"
+        with translation.override(language):
+            try:
+                return reverse("archive:article", kwargs={"pk": self.pk, "slug": slug})
+            except NoReverseMatch:
+                return f"/{language}/articles/{self.pk}/{slug}/"
 
     def compute_original_hash(self) -> str:
         lang = self.original_language
@@ -327,3 +347,158 @@ class Translatorship(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+
+# --- actors: who and what articles are about (logic in archive/actors.py) ------------------------
+
+
+class ActorKind(models.TextChoices):
+    PERSON = "person", _("person")
+    COMPANY = "company", _("company")
+    GOVERNMENT = "government", _("government body")
+    ORGANISATION = "organisation", _("organisation")
+    PRODUCT = "product", _("product or model")
+    PLACE = "place", _("place")
+
+
+class Actor(models.Model):
+    """A person, company, government body, organisation, product or place articles are about."""
+
+    Kind = ActorKind
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ActorKind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    wikidata_id = models.CharField(
+        _("Wikidata id"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9]\d*$", _("A Wikidata item id: Q followed by digits."))],
+        help_text=_("Only when certain, e.g. Q95; leave blank otherwise."),
+    )
+    # Words that make this actor's "needs context" aliases count when they occur in the same
+    # language version of an article (e.g. "magazine" for TIME); see archive/actors.py.
+    context_words = models.JSONField(_("context words"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ActorKind.values), name="actor_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(wikidata_id="") | Q(wikidata_id__regex=r"^Q[1-9][0-9]*$"),
+                name="actor_wikidata_id_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "slug"], name="actor_kind_idx")]
+
+    def __str__(self) -> str:
+        return display_name(self) or self.slug
+
+
+class AliasScript(models.TextChoices):
+    SIMPLIFIED = "simplified", _("simplified Chinese")
+    TRADITIONAL = "traditional", _("traditional Chinese")
+    LATIN = "latin", _("Latin")
+
+
+class ActorAlias(models.Model):
+    """A name an actor goes by in a language and script ("马斯克", "馬斯克", "Musk")."""
+
+    Script = AliasScript
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    text = models.CharField(_("text"), max_length=200)
+    script = models.CharField(_("script"), max_length=16, choices=AliasScript.choices)
+    needs_context = models.BooleanField(
+        _("needs context"),
+        default=False,
+        help_text=_(
+            "Ambiguous on its own (TIME, Amodei): counted only where the article also has another "
+            "name of this actor or one of its context words."
+        ),
+    )
+    derived = models.BooleanField(
+        _("derived"),
+        default=False,
+        editable=False,
+        help_text=_("A traditional-script form derived automatically from a simplified alias."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["actor_id", "language", "derived", "text"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "text"], name="actoralias_unique_text"),
+            models.CheckConstraint(
+                condition=Q(language__in=language_codes()), name="actoralias_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(script__in=AliasScript.values), name="actoralias_script_valid"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="actoralias_text_not_empty"),
+        ]
+        indexes = [models.Index(fields=["text"], name="actoralias_text_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class MentionState(models.TextChoices):
+    DETECTED = "detected", _("detected")
+    CONFIRMED = "confirmed", _("confirmed")
+    REJECTED = "rejected", _("rejected")
+    ADDED = "added", _("added by an editor")
+
+
+class MentionQuerySet(models.QuerySet):
+    def counted(self) -> MentionQuerySet:
+        """Mentions that count (everything but those an editor rejected)."""
+        return self.exclude(state=MentionState.REJECTED)
+
+
+class Mention(models.Model):
+    """An actor named in one language version of an article, with the first passage naming it."""
+
+    State = MentionState
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="mentions")
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    evidence = models.TextField(_("evidence"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=MentionState.choices, default=MentionState.DETECTED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MentionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article_id", "language", "-count", "actor_id"]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "actor", "language"], name="mention_unique_language"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=language_codes()), name="mention_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=MentionState.values), name="mention_state_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["actor", "state"], name="mention_actor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor} [{self.language}]"

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
 from archive.indexing import CONFIG, segmenter
-from archive.models import Article, Rendition, language_codes
+from archive.models import Article, Mention, Rendition, language_codes
 from archive.text.normalize import has_cjk, normalize_with_offsets
 from archive.text.query import MAX_QUERY_CHARS, MAX_TERMS, compile_query, highlight_terms, parse
 
@@ -39,15 +39,6 @@ FACET_ROWS = 20_000
 MAX_PAGE_SIZE = 100
 SNIPPET_CHARS = {"zh-hans": 110, "en": 260}
 TABLE = Article._meta.db_table
-
-# Callables (parsed term) -> list of extra tsquery fragments; the actor register adds its
-# cross-language expansion here.
-EXPANSIONS: list = []
-# Callables (slug) -> (sql, params) restricting articles to an actor; the actor register adds it.
-ACTOR_FILTERS: list = []
-# Callables (ids: list[int]) -> list of facet dicts for actors; the actor register adds it.
-ACTOR_FACETS: list = []
-
 
 MESSAGES = {
     "shortened": format_lazy(
@@ -69,6 +60,18 @@ class Hit:
     article: Article
     score: float
     snippets: dict[str, str | None]
+    actors: list = field(default_factory=list)  # Actor, most mentioned first
+
+
+def _actors(article: Article, published: set[str]) -> list:
+    """The actors a hit is about: counted mentions in its published versions, most first."""
+    counts: dict[int, int] = {}
+    by_id = {}
+    for mention in article.mentions.all():
+        if mention.state != Mention.State.REJECTED and mention.language in published:
+            counts[mention.actor_id] = counts.get(mention.actor_id, 0) + mention.count
+            by_id[mention.actor_id] = mention.actor
+    return [by_id[i] for i in sorted(counts, key=lambda i: (-counts[i], by_id[i].slug))]
 
 
 @dataclass
@@ -128,23 +131,15 @@ class Filters:
             where.append("a.original_published_on >= %s AND a.original_published_on < %s")
             params.extend([date(self.year, 1, 1), date(self.year + 1, 1, 1)])
         if self.actor:
-            if not ACTOR_FILTERS:
-                raise SearchError(_("Searching by actor is not available."))
-            for actor_filter in ACTOR_FILTERS:
-                clause, clause_params = actor_filter(self.actor)
-                where.append(clause)
-                params.extend(clause_params)
+            where.append(
+                "EXISTS (SELECT 1 FROM archive_mention m JOIN archive_actor x ON x.id = m.actor_id "
+                "WHERE m.article_id = a.id AND m.state <> 'rejected' AND x.slug = %s)"
+            )
+            params.append(self.actor)
         return where, params
 
 
 ORDER_BY_DATE = "a.original_published_on DESC NULLS LAST, a.id DESC"
-
-
-def _expansions(term):
-    fragments: list[str] = []
-    for expansion in EXPANSIONS:
-        fragments.extend(expansion(term))
-    return fragments
 
 
 def search(
@@ -172,12 +167,13 @@ def search(
     filters = Filters(lang, actor, outlet, author, translator, year)
     where, params = filters.sql()
     seg = segmenter()
-    expansions = _expansions if EXPANSIONS else None
-    tsquery = compile_query(parsed, seg, expansions=expansions)
-    rank_tsquery = compile_query(parsed, seg, expansions=expansions, exclusions=False)
+    tsquery = compile_query(parsed, seg)
+    rank_tsquery = compile_query(parsed, seg, exclusions=False)
     if not tsquery:
         if q and q.strip() and not parsed.messages:
             result.messages.append(str(MESSAGES["nothing"]))
+        if where and not (q or "").strip():
+            return _browse(result, where, params, seg, with_facets)
         return result
     with connection.cursor() as cursor:
         cursor.execute(
@@ -202,6 +198,35 @@ def search(
         if with_facets and result.count:
             result.facets = _facets(cursor, where_sql, match_params, result.count)
     result.hits = _hits(ranked, parsed, seg, query_text)
+    return result
+
+
+PUBLISHED = (
+    "EXISTS (SELECT 1 FROM archive_rendition p WHERE p.article_id = a.id "
+    "AND p.status = 'published')"
+)
+
+
+def _browse(result: SearchPage, where: list[str], params: list, seg, with_facets) -> SearchPage:
+    """No words, only filters (e.g. ?actor=anthropic): every published match, newest first."""
+    where_sql = " AND ".join([PUBLISHED, *where])
+    result.plan = "browse"
+    with connection.cursor() as cursor:
+        estimate = _estimate(cursor, where_sql, params)
+        if estimate <= EXACT_COUNT:
+            cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {where_sql}", params)
+            result.count = cursor.fetchone()[0]
+        else:
+            result.count, result.count_is_estimate = estimate, True
+        cursor.execute(
+            f"SELECT a.id, 0.0 FROM {TABLE} a WHERE {where_sql} "
+            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [*params, result.page_size, (result.page - 1) * result.page_size],
+        )
+        rows = cursor.fetchall()
+        if with_facets and result.count:
+            result.facets = _facets(cursor, where_sql, params, result.count)
+    result.hits = _hits(rows, parse(""), seg, "")
     return result
 
 
@@ -305,10 +330,21 @@ def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
         SELECT 'year', extract(year FROM m.original_published_on)::int::text, NULL::json,
           count(*) FROM m WHERE m.original_published_on IS NOT NULL
           GROUP BY extract(year FROM m.original_published_on)
+        UNION ALL
+        SELECT 'actor', x.slug, {names}, count(DISTINCT m.id) FROM m
+          JOIN archive_mention n ON n.article_id = m.id AND n.state <> 'rejected'
+          JOIN archive_actor x ON x.id = n.actor_id GROUP BY x.id
         """,
         params,
     )
-    facets: dict = {"lang": [], "outlet": [], "author": [], "translator": [], "year": []}
+    facets: dict = {
+        "lang": [],
+        "outlet": [],
+        "author": [],
+        "translator": [],
+        "actor": [],
+        "year": [],
+    }
     for kind, value, names_json, n in cursor.fetchall():
         entry = {"value": value, "count": n}
         if names_json is not None:
@@ -319,8 +355,6 @@ def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
         facets[kind].sort(key=lambda e: (-e["count"], e["value"]))
         facets[kind] = facets[kind][:30]
     facets["year"].sort(key=lambda e: e["value"], reverse=True)
-    for actor_facets in ACTOR_FACETS:
-        facets["actor"] = actor_facets(cursor, matches, params)
     if limited:
         facets["basis"] = f"the newest {FACET_ROWS} matches"
     return facets
@@ -334,7 +368,7 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         a.pk: a
         for a in Article.objects.filter(pk__in=ids)
         .select_related("outlet")
-        .prefetch_related("renditions", "authorships__person")
+        .prefetch_related("renditions", "authorships__person", "mentions__actor")
     }
     words = highlight_terms(parsed, seg)
     lexemes = re.findall(r"'((?:[^']|'')*)'", query_text)
@@ -354,7 +388,14 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
             code: snippet(article, code, cjk, latin) if code in published else None
             for code in language_codes()
         }
-        hits.append(Hit(article=article, score=float(score or 0.0), snippets=snippets))
+        hits.append(
+            Hit(
+                article=article,
+                score=float(score or 0.0),
+                snippets=snippets,
+                actors=_actors(article, published),
+            )
+        )
     return hits
 
 

@@ -2,7 +2,8 @@
 
 `article_save` (admin and other editors) and `article_import` (import formats) keep the derived
 state consistent in the same transaction: one Rendition per language, the original's text hash, a
-translation's source hash, and the version counter. `import_file` wraps a whole file in one
+translation's source hash, the version counter, and the actors mentioned (detected again only
+when the text changed; `archive/actors.py`). `import_file` wraps a whole file in one
 transaction so that a bad record leaves nothing from that file written.
 """
 
@@ -15,11 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from modeltranslation.utils import build_localized_fieldname
 
-from archive.indexing import search_index_update
+from archive.actors import (
+    actor_import,
+    aliases_derive,
+    export_actor_records,
+    mentions_detect,
+    mentions_detect_all,
+    mentions_detect_new,
+    read_actor_lines,
+)
+from archive.indexing import reset_segmenter, search_index_update
 from archive.interchange import (
     ArticleRecord,
     Contributor,
@@ -34,6 +45,7 @@ from archive.interchange import (
 from archive.models import (
     Article,
     Authorship,
+    Mention,
     Outlet,
     Person,
     Rendition,
@@ -198,14 +210,26 @@ def article_save(*, article: Article, previous_text: dict[str, str] | None = Non
             clean = normalize_line(value) if name == "title" else normalize_body(value)
             setattr(article, column, clean)
     article.original_hash = article.compute_original_hash()
+    stored = _stored_text(article.pk)
     if article.pk:
         article.version = (article.version or 0) + 1
     article.save()
     _ensure_renditions(article)
     if previous_text is not None:
         rendition_sources_sync(article=article, previous_text=previous_text)
+    if stored != _snapshot(article):  # detection only when the text changed
+        mentions_detect(article=article)
     search_index_update([article.pk])
     return article
+
+
+def _stored_text(pk: int | None) -> dict[str, str] | None:
+    """The text columns as they are in the database (None for a new article)."""
+    if pk is None:
+        return None
+    columns = [build_localized_fieldname(f, c) for f in TEXT_FIELDS for c in languages()]
+    row = Article.objects.filter(pk=pk).values(*columns).first()
+    return {c: row[c] or "" for c in columns} if row is not None else None
 
 
 @transaction.atomic
@@ -331,6 +355,8 @@ def article_import(
                 for i, p in enumerate(people)
             )
 
+    if created or current_text != previous_text:
+        mentions_detect(article=article)
     if created:
         search_index_update([article.pk])
         return ImportOutcome(article, "created")
@@ -429,6 +455,7 @@ def articles_create(*, records: list[ArticleRecord], contributors: Contributors)
         by_article.setdefault(rendition.article_id, []).append(rendition)
     for article in articles:
         article._prefetched_objects_cache = {"renditions": by_article[article.pk]}
+    mentions_detect_new(articles=articles)
     search_index_update([], articles=articles)
     return articles
 
@@ -677,3 +704,83 @@ def export_records(articles: Iterable[Article] | None = None) -> Iterator[dict[s
 
 def export_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+# --- the actor register ------------------------------------------------------------------------
+
+
+def actors_import_file(path: str | Path, *, detect: bool = True) -> FileReport:
+    """Import a register file (docs/actors.md). A bad record rolls the whole file back and raises
+    ImportRejected listing every bad line. When the register changed and `detect` is on, mentions
+    are detected again in every article, in the same transaction."""
+    path = Path(path)
+    report = FileReport(path=str(path), format="actors")
+    report.counts = {"created": 0, "updated": 0, "unchanged": 0}
+    if not path.is_file():
+        report.rejected.append((0, "no such file"))
+        raise ImportRejected(report)
+    seen: dict[str, int] = {}
+    try:
+        with transaction.atomic():
+            for number, record, error in read_actor_lines(path):
+                if error is None and record.slug in seen:
+                    error = f"slug {record.slug!r} already on line {seen[record.slug]}"
+                if error is not None:
+                    report.rejected.append((number, error))
+                    continue
+                seen[record.slug] = number
+                if report.rejected:
+                    continue  # the file will be rolled back: only validate the rest
+                try:
+                    with transaction.atomic():
+                        action = actor_import(record=record)
+                except (RecordError, ValidationError) as exc:
+                    report.rejected.append((number, _reason(exc)))
+                    continue
+                except DatabaseError as exc:
+                    report.rejected.append((number, f"database refused it: {exc}".strip()))
+                    continue
+                report.counts[action] += 1
+            if report.rejected:
+                raise _Rollback
+            if detect and (report.counts["created"] or report.counts["updated"]):
+                mentions_detect_all()
+                _reindex_mentioning()
+    except _Rollback:
+        report.counts = dict.fromkeys(report.counts, 0)
+        raise ImportRejected(report) from None
+    report.written = True
+    return report
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+    return str(exc)
+
+
+def actor_aliases_derive(*, actor) -> None:
+    """After an editor changed an actor's aliases: bring the derived traditional forms in step."""
+    aliases_derive(actor=actor)
+
+
+def actors_export() -> Iterator[dict[str, Any]]:
+    """The register's records, by slug (docs/actors.md)."""
+    return export_actor_records()
+
+
+def mentions_redetect(*, articles: Iterable[Article] | None = None) -> int:
+    """Detect mentions again (after the register changed); returns the number of articles."""
+    with transaction.atomic():
+        n = mentions_detect_all(articles)
+        _reindex_mentioning()
+        return n
+
+
+def _reindex_mentioning() -> None:
+    """After the register or mentions changed: new names for the segmenter's dictionary, and the
+    index of every article that names an actor (their actor names are in the index)."""
+    reset_segmenter()
+    ids = list(Mention.objects.values_list("article_id", flat=True).distinct().order_by())
+    for start in range(0, len(ids), 500):
+        search_index_update(ids[start : start + 500])

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from archive.models import Article, Outlet, Person
+from archive.models import Actor, Article, Outlet, Person
 
 
 @register(Article)
@@ -21,4 +21,10 @@ class OutletTranslationOptions(TranslationOptions):
 @register(Person)
 class PersonTranslationOptions(TranslationOptions):
     fields = ("name",)
+    empty_values = ""
+
+
+@register(Actor)
+class ActorTranslationOptions(TranslationOptions):
+    fields = ("name", "description")
     empty_values = ""

@@ -7,9 +7,7 @@ from archive import api, views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/search", api.api_search, name="api_search"),
-    path("", include("archive.urls")),
+    path("api/actors", api.actors, name="api_actors"),
+    path("", views.home),  # the unprefixed front page; archive:home is /<lang>/
+    *i18n_patterns(path("", include("archive.urls")), prefix_default_language=True),
 ]
-urlpatterns += i18n_patterns(
-    path("search/", views.search_page, name="search"),
-    prefix_default_language=True,
-)

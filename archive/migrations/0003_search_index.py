@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0001_initial"),
+        ("archive", "0002_actors"),
     ]
 
     operations = [

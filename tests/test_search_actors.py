@@ -1,0 +1,152 @@
+"""Search and the actor register: names never split, cross-language expansion both ways (ranked
+below exact matches), the actor filter and facet, and the seed article found by each actor."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from archive.actors import actor_import, parse_actor_record
+from archive.models import Article, Mention
+from archive.search import search
+from archive.services import article_save, mentions_redetect, text_snapshot
+from tests import factories as f
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.django_db
+
+
+def actor(slug, kind, en, zh, aliases_en=(), aliases_zh=()):
+    record = {
+        "slug": slug,
+        "kind": kind,
+        "name": {"en": en, "zh-hans": zh},
+        "aliases": {
+            "en": [{"text": a} for a in aliases_en],
+            "zh-hans": [{"text": a} for a in aliases_zh],
+        },
+    }
+    actor_import(record=parse_actor_record(record))
+
+
+def piece(external_id, *, en=None, zh=None, published="2025-01-01"):
+    title, body, renditions = {}, {}, {}
+    for code, pair in (("en", en), ("zh-hans", zh)):
+        if pair:
+            title[code], body[code] = pair
+            renditions[code] = {"status": "published"}
+    return f.import_article(
+        {
+            "external_id": external_id,
+            "original_language": "zh-hans" if zh else "en",
+            "title": title,
+            "body": body,
+            "published_at": published,
+            "renditions": renditions,
+        }
+    )
+
+
+def ids(result):
+    return [hit.article.external_id for hit in result.hits]
+
+
+@pytest.fixture
+def register():
+    actor("elon-musk", "person", "Elon Musk", "埃隆·马斯克", ["Musk"], ["马斯克"])
+    actor(
+        "pentagon", "government", "Pentagon", "五角大楼", ["Department of Defense"], ["美国国防部"]
+    )
+    actor("hegseth", "person", "Pete Hegseth", "皮特·赫格塞思", ["Hegseth"], ["赫格塞思"])
+
+
+@pytest.fixture
+def pieces(register):
+    piece("en-musk", en=("A rocket launch", "Elon Musk watched the launch from the beach."))
+    piece("zh-pentagon", zh=("军方预算", "五角大楼周三公布了新的预算。"))
+    piece(
+        "zh-musk-text",
+        zh=("马斯克谈火箭", "马斯克说下一次发射在春天。"),
+        en=("Musk on rockets", "Musk said the next launch is in spring."),
+    )
+    piece("en-pentagon-text", en=("Budget day", "The Pentagon published its budget on Wednesday."))
+
+
+def test_a_chinese_name_finds_an_english_only_article_about_that_actor(pieces):
+    result = ids(search("马斯克"))
+    assert set(result) == {"en-musk", "zh-musk-text"}
+    assert result.index("zh-musk-text") < result.index("en-musk")  # exact match first
+
+
+def test_an_english_name_finds_a_chinese_only_article_about_that_actor(pieces):
+    result = ids(search("Pentagon"))
+    assert set(result) == {"zh-pentagon", "en-pentagon-text"}
+    assert result.index("en-pentagon-text") < result.index("zh-pentagon")
+
+
+def test_an_alias_finds_the_actor_in_the_other_language(pieces):
+    assert "zh-pentagon" in ids(search('"Department of Defense"'))
+    assert "en-pentagon-text" in ids(search("美国国防部"))
+
+
+def test_names_in_the_user_dictionary_are_never_split(register):
+    piece("name", zh=("会见", "赫格塞思周二会见了记者。"))
+    from archive.indexing import segmenter
+
+    assert "赫格塞思" in segmenter().cut("赫格塞思周二会见了记者")
+    assert ids(search('"赫格塞思"')) == ["name"]
+
+
+def test_actor_filter_with_and_without_words(pieces):
+    assert set(ids(search("", actor="elon-musk"))) == {"en-musk", "zh-musk-text"}
+    assert ids(search("spring", actor="elon-musk")) == ["zh-musk-text"]
+    assert ids(search("", actor="no-such-actor")) == []
+
+
+def test_a_rejected_mention_is_not_about_the_actor(pieces):
+    article = Article.objects.get(external_id="en-musk")
+    article.mentions.update(state=Mention.State.REJECTED)
+    mentions_redetect(articles=[article])
+    assert ids(search("", actor="elon-musk")) == ["zh-musk-text"]
+    assert "en-musk" not in ids(search("马斯克"))
+
+
+def test_actor_facet_and_result_actors(pieces):
+    result = search("launch")
+    facet = {e["value"]: e["count"] for e in result.facets["actor"]}
+    assert facet == {"elon-musk": 2}
+    assert {a.slug for a in result.hits[0].actors} == {"elon-musk"}
+
+
+def test_editing_text_updates_mentions_and_the_index(pieces):
+    article = Article.objects.get(external_id="en-pentagon-text")
+    before = text_snapshot(article)
+    article.body_en = "Pete Hegseth spoke on Wednesday."
+    article_save(article=article, previous_text=before)
+    assert "en-pentagon-text" in ids(search("赫格塞思"))
+    assert "en-pentagon-text" not in ids(search("", actor="pentagon"))
+
+
+def test_api_search_lists_actors(client, pieces):
+    data = json.loads(client.get("/api/search", {"q": "beach"}).content)
+    (result,) = data["results"]
+    assert result["actors"] == [
+        {"slug": "elon-musk", "name": {"zh-hans": "埃隆·马斯克", "en": "Elon Musk"}}
+    ]
+    data = json.loads(client.get("/api/search", {"actor": "elon-musk"}).content)
+    assert data["count"] == 2
+
+
+def test_the_seed_article_is_found_by_each_of_its_actors():
+    call_command("import_actors", str(REPO / "fixtures" / "actors.jsonl"), verbosity=0)
+    call_command("import_articles", str(REPO / "fixtures" / "seed.jsonl"), verbosity=0)
+    seed = Article.objects.get()
+    slugs = set(seed.mentions.counted().values_list("actor__slug", flat=True))
+    assert {"anthropic", "pentagon", "elon-musk", "deepseek", "pete-hegseth"} <= slugs
+    for slug in slugs:
+        assert ids(search("", actor=slug)) == [seed.external_id], slug
+    # and by their Chinese names, though the seed has no Chinese text
+    for name in ["五角大楼", "马斯克", "深度求索", "赫格塞思"]:
+        assert ids(search(name)) == [seed.external_id], name
