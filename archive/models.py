@@ -20,8 +20,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from modeltranslation.utils import build_localized_fieldname
 
 from archive.text.paragraphs import split_paragraphs, text_hash
@@ -29,6 +32,13 @@ from archive.text.paragraphs import split_paragraphs, text_hash
 
 def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
+
+
+def language_tag(code: str) -> str:
+    """The BCP 47 spelling of a Django language code, for `lang`, `hreflang` and `inLanguage`:
+    "zh-hans" → "zh-Hans", "en-gb" → "en-GB"."""
+    first, *rest = code.split("-")
+    return "-".join([first, *(part.title() if len(part) == 4 else part.upper() for part in rest)])
 
 
 def localized(obj: models.Model, field: str, language: str) -> str:
@@ -53,6 +63,9 @@ class Outlet(models.Model):
     def __str__(self) -> str:
         return display_name(self) or self.slug
 
+    def get_absolute_url(self) -> str:
+        return reverse("archive:outlet", kwargs={"slug": self.slug})
+
 
 class Person(models.Model):
     """A contributor credited for an article: author, translator or reviewer."""
@@ -68,6 +81,9 @@ class Person(models.Model):
     def __str__(self) -> str:
         return display_name(self) or self.slug
 
+    def get_absolute_url(self) -> str:
+        return reverse("archive:person", kwargs={"slug": self.slug})
+
 
 def display_name(obj: Outlet | Person) -> str:
     """The name in the active language if there is one, else the first name in LANGUAGES order."""
@@ -78,6 +94,65 @@ def display_name(obj: Outlet | Person) -> str:
         if code in language_codes() and localized(obj, "name", code):
             return localized(obj, "name", code)
     return ""
+
+
+class ArticleQuerySet(models.QuerySet):
+    """The read side of the public pages: only published language versions are public."""
+
+    def public(self) -> ArticleQuerySet:
+        """Articles with at least one published language version. Each carries its published
+        versions (`public_renditions`, with translators and publisher), authors and outlet,
+        so that lists of them cost a fixed number of queries."""
+        published = Rendition.objects.filter(status=RenditionStatus.PUBLISHED)
+        return (
+            self.filter(Exists(published.filter(article=OuterRef("pk"))))
+            .select_related("outlet")
+            .prefetch_related(
+                Prefetch(
+                    "renditions",
+                    queryset=published.select_related("publisher").prefetch_related(
+                        "translatorships__person"
+                    ),
+                    to_attr="_public_renditions",
+                ),
+                "authorships__person",
+            )
+        )
+
+    def newest_first(self) -> ArticleQuerySet:
+        """By the original's date, newest first; undated pieces last."""
+        return self.order_by(F("original_published_on").desc(nulls_last=True), "-created_at", "-id")
+
+    def in_language(self, language: str) -> ArticleQuerySet:
+        """Articles whose `language` version is published."""
+        return self.filter(
+            Exists(
+                Rendition.objects.filter(
+                    article=OuterRef("pk"), language=language, status=RenditionStatus.PUBLISHED
+                )
+            )
+        )
+
+    def from_outlet(self, outlet: Outlet) -> ArticleQuerySet:
+        """Pieces an outlet published: as the original's outlet or a published version's."""
+        published_by = Rendition.objects.filter(
+            article=OuterRef("pk"), publisher=outlet, status=RenditionStatus.PUBLISHED
+        )
+        return self.filter(Q(outlet=outlet) | Exists(published_by))
+
+    def by_person(self, person: Person) -> ArticleQuerySet:
+        """Pieces a person wrote or translated (a published version)."""
+        wrote = Authorship.objects.filter(article=OuterRef("pk"), person=person)
+        translated = Translatorship.objects.filter(
+            rendition__article=OuterRef("pk"),
+            rendition__status=RenditionStatus.PUBLISHED,
+            person=person,
+        )
+        return self.filter(Exists(wrote) | Exists(translated))
+
+
+# Path segments under /articles/<pk>/ that a title's slug must not take.
+RESERVED_SLUGS = frozenset({"parallel"})
 
 
 class Article(models.Model):
@@ -118,6 +193,8 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-original_published_on", "-created_at", "-id"]
@@ -161,6 +238,75 @@ class Article(models.Model):
                 first = paragraphs[0]
                 return first if len(first) <= 80 else first[:79].rstrip() + "…"
         return self.external_id
+
+    # --- the public side: published versions only ----------------------------------------
+
+    @property
+    def public_renditions(self) -> list[Rendition]:
+        """The published language versions, in LANGUAGES order."""
+        found = getattr(self, "_public_renditions", None)
+        if found is None:
+            found = [r for r in self.renditions.all() if r.status == RenditionStatus.PUBLISHED]
+        order = language_codes()
+        return sorted(found, key=lambda r: order.index(r.language))
+
+    @property
+    def public_languages(self) -> list[str]:
+        return [r.language for r in self.public_renditions]
+
+    def public_rendition(self, language: str) -> Rendition | None:
+        return next((r for r in self.public_renditions if r.language == language), None)
+
+    def reading_language(self, preferred: str) -> str | None:
+        """The version a reader asking for `preferred` is shown: that one when it is published,
+        else the original, else the first published one; None when nothing is published."""
+        public = self.public_languages
+        for code in (preferred, self.original_language, *public):
+            if code in public:
+                return code
+        return None
+
+    @property
+    def default_language(self) -> str | None:
+        """The version for a reader whose language is unknown (hreflang x-default)."""
+        return self.reading_language(settings.LANGUAGE_CODE)
+
+    def public_title(self, preferred: str) -> str:
+        """The title of the version shown for `preferred`; an untitled piece is named by the
+        start of its first paragraph. Never text of an unpublished version."""
+        code = self.reading_language(preferred)
+        if code is None:
+            return ""
+        if self.text("title", code):
+            return self.text("title", code)
+        paragraphs = self.paragraphs(code)
+        if paragraphs:
+            first = paragraphs[0]
+            return first if len(first) <= 80 else first[:79].rstrip() + "…"
+        return self.external_id
+
+    def slug(self, language: str) -> str:
+        slug = slugify(self.public_title(language), allow_unicode=True)[:80].strip("-")
+        if not slug or slug in RESERVED_SLUGS:
+            slug = f"article-{slug}".strip("-")
+        return slug
+
+    def url(self, language: str) -> str:
+        """The canonical path of this article's page in `language`."""
+        with override(language):
+            return reverse("archive:article", kwargs={"pk": self.pk, "slug": self.slug(language)})
+
+    def get_absolute_url(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.url(get_language() or settings.LANGUAGE_CODE)
+
+    def public_date(self):
+        """The original's date, else the earliest published version's (None when unknown)."""
+        if self.original_published_on:
+            return self.original_published_on
+        dates = [r.published_on for r in self.public_renditions if r.published_on]
+        return min(dates) if dates else None
 
     def compute_original_hash(self) -> str:
         lang = self.original_language
