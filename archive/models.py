@@ -111,11 +111,11 @@ class ArticleQuerySet(models.QuerySet):
                 Prefetch(
                     "renditions",
                     queryset=published.select_related("publisher").prefetch_related(
-                        "translatorships__person"
+                        translatorships_with_people()
                     ),
                     to_attr="_public_renditions",
                 ),
-                "authorships__person",
+                authorships_with_people(),
             )
         )
 
@@ -149,6 +149,14 @@ class ArticleQuerySet(models.QuerySet):
             person=person,
         )
         return self.filter(Exists(wrote) | Exists(translated))
+
+
+def authorships_with_people() -> Prefetch:
+    return Prefetch("authorships", queryset=Authorship.objects.select_related("person"))
+
+
+def translatorships_with_people() -> Prefetch:
+    return Prefetch("translatorships", queryset=Translatorship.objects.select_related("person"))
 
 
 # Path segments under /articles/<pk>/ that a title's slug must not take.

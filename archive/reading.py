@@ -32,7 +32,9 @@ from archive.models import (
     Rendition,
     RenditionStatus,
     Translatorship,
+    authorships_with_people,
     language_codes,
+    translatorships_with_people,
 )
 
 PUBLISHED = RenditionStatus.PUBLISHED
@@ -145,10 +147,10 @@ def article_reading(pk: int, language: str) -> ArticleReading:
             Prefetch(
                 "renditions",
                 queryset=Rendition.objects.select_related("publisher", "reviewer")
-                .prefetch_related("translatorships__person")
+                .prefetch_related(translatorships_with_people())
                 .order_by("language"),
             ),
-            "authorships__person",
+            authorships_with_people(),
         )
         .filter(pk=pk)
         .first()
