@@ -113,7 +113,8 @@ def test_home_lists_published_pieces_with_their_versions(client, ferry, library)
     page = text(en)
     assert f.FERRY["title"]["en"] in page
     assert f.LIBRARY["title"]["zh-hans"] in page  # no English: the Chinese title, marked
-    assert find(en, "a", lang="zh-Hans", href=library.url("en"))
+    assert find(en, "h2", class_="card-title", lang="zh-Hans")
+    assert find(en, "a", href=library.url("en"))
     assert f.TEA_STALL["title"]["en"] not in page
     assert f.TEA_STALL["title"]["zh-hans"] not in page
     # Which versions exist: the ferry has both, the library only Chinese.
