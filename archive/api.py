@@ -6,13 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.http import JsonResponse
-from django.urls import NoReverseMatch, reverse
-from django.utils import translation
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from archive.actors import MAX_QUERY_CHARS, actor_lookup
-from archive.models import Article, language_codes, localized
+from archive.models import language_codes, localized
 from archive.search import MAX_PAGE_SIZE, SearchError, SearchPage, search
 
 
@@ -55,16 +52,6 @@ def search_arguments(params: Mapping[str, str]) -> dict:
     }
 
 
-def article_url(article: Article, language: str) -> str | None:
-    """The public URL of one language version (None where the page does not exist)."""
-    slug = slugify(article.text("title", language), allow_unicode=True) or "article"
-    try:
-        with translation.override(language):
-            return reverse("archive:article", kwargs={"pk": article.pk, "slug": slug})
-    except NoReverseMatch:
-        return None
-
-
 def search_payload(result: SearchPage) -> dict:
     results = []
     for hit in result.hits:
@@ -75,7 +62,7 @@ def search_payload(result: SearchPage) -> dict:
                 "external_id": article.external_id,
                 "title": {c: article.text("title", c) or None for c in language_codes()},
                 "url": {
-                    c: article_url(article, c) if hit.snippets.get(c) is not None else None
+                    c: article.url(c) if hit.snippets.get(c) is not None else None
                     for c in language_codes()
                 },
                 "snippet": hit.snippets,

@@ -23,8 +23,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from modeltranslation.utils import build_localized_fieldname
 
 from archive.text.paragraphs import split_paragraphs, text_hash
@@ -32,6 +35,13 @@ from archive.text.paragraphs import split_paragraphs, text_hash
 
 def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
+
+
+def language_tag(code: str) -> str:
+    """The BCP 47 spelling of a Django language code, for `lang`, `hreflang` and `inLanguage`:
+    "zh-hans" → "zh-Hans", "en-gb" → "en-GB"."""
+    first, *rest = code.split("-")
+    return "-".join([first, *(part.title() if len(part) == 4 else part.upper() for part in rest)])
 
 
 def localized(obj: models.Model, field: str, language: str) -> str:
@@ -56,6 +66,9 @@ class Outlet(models.Model):
     def __str__(self) -> str:
         return display_name(self) or self.slug
 
+    def get_absolute_url(self) -> str:
+        return reverse("archive:outlet", kwargs={"slug": self.slug})
+
 
 class Person(models.Model):
     """A contributor credited for an article: author, translator or reviewer."""
@@ -71,6 +84,9 @@ class Person(models.Model):
     def __str__(self) -> str:
         return display_name(self) or self.slug
 
+    def get_absolute_url(self) -> str:
+        return reverse("archive:person", kwargs={"slug": self.slug})
+
 
 def display_name(obj: Outlet | Person | Actor) -> str:
     """The name in the active language if there is one, else the first name in LANGUAGES order."""
@@ -81,6 +97,73 @@ def display_name(obj: Outlet | Person | Actor) -> str:
         if code in language_codes() and localized(obj, "name", code):
             return localized(obj, "name", code)
     return ""
+
+
+class ArticleQuerySet(models.QuerySet):
+    """The read side of the public pages: only published language versions are public."""
+
+    def public(self) -> ArticleQuerySet:
+        """Articles with at least one published language version. Each carries its published
+        versions (`public_renditions`, with translators and publisher), authors and outlet,
+        so that lists of them cost a fixed number of queries."""
+        published = Rendition.objects.filter(status=RenditionStatus.PUBLISHED)
+        return (
+            self.filter(Exists(published.filter(article=OuterRef("pk"))))
+            .select_related("outlet")
+            .prefetch_related(
+                Prefetch(
+                    "renditions",
+                    queryset=published.select_related("publisher").prefetch_related(
+                        translatorships_with_people()
+                    ),
+                    to_attr="_public_renditions",
+                ),
+                authorships_with_people(),
+            )
+        )
+
+    def newest_first(self) -> ArticleQuerySet:
+        """By the original's date, newest first; undated pieces last."""
+        return self.order_by(F("original_published_on").desc(nulls_last=True), "-created_at", "-id")
+
+    def in_language(self, language: str) -> ArticleQuerySet:
+        """Articles whose `language` version is published."""
+        return self.filter(
+            Exists(
+                Rendition.objects.filter(
+                    article=OuterRef("pk"), language=language, status=RenditionStatus.PUBLISHED
+                )
+            )
+        )
+
+    def from_outlet(self, outlet: Outlet) -> ArticleQuerySet:
+        """Pieces an outlet published: as the original's outlet or a published version's."""
+        published_by = Rendition.objects.filter(
+            article=OuterRef("pk"), publisher=outlet, status=RenditionStatus.PUBLISHED
+        )
+        return self.filter(Q(outlet=outlet) | Exists(published_by))
+
+    def by_person(self, person: Person) -> ArticleQuerySet:
+        """Pieces a person wrote or translated (a published version)."""
+        wrote = Authorship.objects.filter(article=OuterRef("pk"), person=person)
+        translated = Translatorship.objects.filter(
+            rendition__article=OuterRef("pk"),
+            rendition__status=RenditionStatus.PUBLISHED,
+            person=person,
+        )
+        return self.filter(Exists(wrote) | Exists(translated))
+
+
+def authorships_with_people() -> Prefetch:
+    return Prefetch("authorships", queryset=Authorship.objects.select_related("person"))
+
+
+def translatorships_with_people() -> Prefetch:
+    return Prefetch("translatorships", queryset=Translatorship.objects.select_related("person"))
+
+
+# Path segments under /articles/<pk>/ that a title's slug must not take.
+RESERVED_SLUGS = frozenset({"parallel"})
 
 
 class Article(models.Model):
@@ -125,6 +208,8 @@ class Article(models.Model):
     # write path in the same transaction as every write.
     search_vector = SearchVectorField(null=True, editable=False)
     search_head = SearchVectorField(null=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-original_published_on", "-created_at", "-id"]
@@ -171,24 +256,75 @@ class Article(models.Model):
                 return first if len(first) <= 80 else first[:79].rstrip() + "…"
         return self.external_id
 
+    # --- the public side: published versions only ----------------------------------------
+
+    @property
+    def public_renditions(self) -> list[Rendition]:
+        """The published language versions, in LANGUAGES order."""
+        found = getattr(self, "_public_renditions", None)
+        if found is None:
+            found = [r for r in self.renditions.all() if r.status == RenditionStatus.PUBLISHED]
+        order = language_codes()
+        return sorted(found, key=lambda r: order.index(r.language))
+
+    @property
+    def public_languages(self) -> list[str]:
+        return [r.language for r in self.public_renditions]
+
+    def public_rendition(self, language: str) -> Rendition | None:
+        return next((r for r in self.public_renditions if r.language == language), None)
+
+    def reading_language(self, preferred: str) -> str | None:
+        """The version a reader asking for `preferred` is shown: that one when it is published,
+        else the original, else the first published one; None when nothing is published."""
+        public = self.public_languages
+        for code in (preferred, self.original_language, *public):
+            if code in public:
+                return code
+        return None
+
+    @property
+    def default_language(self) -> str | None:
+        """The version for a reader whose language is unknown (hreflang x-default)."""
+        return self.reading_language(settings.LANGUAGE_CODE)
+
+    def public_title(self, preferred: str) -> str:
+        """The title of the version shown for `preferred`; an untitled piece is named by the
+        start of its first paragraph. Never text of an unpublished version."""
+        code = self.reading_language(preferred)
+        if code is None:
+            return ""
+        if self.text("title", code):
+            return self.text("title", code)
+        paragraphs = self.paragraphs(code)
+        if paragraphs:
+            first = paragraphs[0]
+            return first if len(first) <= 80 else first[:79].rstrip() + "…"
+        return self.external_id
+
+    def slug(self, language: str) -> str:
+        slug = slugify(self.public_title(language), allow_unicode=True)[:80].strip("-")
+        if not slug or slug in RESERVED_SLUGS:
+            slug = f"article-{slug}".strip("-")
+        return slug
+
+    def url(self, language: str) -> str:
+        """The canonical path of this article's page in `language`."""
+        with override(language):
+            return reverse("archive:article", kwargs={"pk": self.pk, "slug": self.slug(language)})
+
     def get_absolute_url(self, language: str | None = None) -> str:
-        """The article's public page in `language` (default: the active one).
+        from django.utils.translation import get_language
 
-        `/<lang>/articles/<pk>/<slug>/`, the route `archive:article` of the public pages; until
-        that route exists, the same path is built by hand so that links are already right.
-        """
-        from django.urls import NoReverseMatch, reverse
-        from django.utils import translation
-        from django.utils.text import slugify
+        language = language if language in language_codes() else get_language()
+        return self.url(language if language in language_codes() else settings.LANGUAGE_CODE)
 
-        language = language if language in language_codes() else translation.get_language()
-        language = language if language in language_codes() else settings.LANGUAGE_CODE
-        slug = slugify(self.external_id) or "article"
-        with translation.override(language):
-            try:
-                return reverse("archive:article", kwargs={"pk": self.pk, "slug": slug})
-            except NoReverseMatch:
-                return f"/{language}/articles/{self.pk}/{slug}/"
+    def public_date(self):
+        """The original's date, else the earliest published version's (None when unknown)."""
+        if self.original_published_on:
+            return self.original_published_on
+        dates = [r.published_on for r in self.public_renditions if r.published_on]
+        return min(dates) if dates else None
 
     def compute_original_hash(self) -> str:
         lang = self.original_language

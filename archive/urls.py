@@ -1,4 +1,6 @@
-from django.urls import path
+"""The public pages, mounted under a language prefix (`i18n_patterns` in config/urls.py)."""
+
+from django.urls import path, re_path
 
 from archive import views
 from archive.feeds import ActorFeed
@@ -12,4 +14,13 @@ urlpatterns = [
     path("actors/", views.actor_index, name="actor_index"),
     path("actors/<slug:slug>/", views.actor_detail, name="actor"),
     path("actors/<slug:slug>/feed/", ActorFeed(), name="actor_feed"),
+    path("archive/", views.by_date, name="by_date"),
+    path("feed/", views.feed, name="feed"),
+    path("articles/<int:pk>/", views.article, name="article_short"),
+    path("articles/<int:pk>/parallel/", views.parallel, name="parallel"),
+    re_path(r"^articles/(?P<pk>[0-9]+)/cite\.(?P<fmt>bib|ris|json)$", views.cite, name="cite"),
+    path("articles/<int:pk>/<str:slug>/", views.article, name="article"),
+    path("outlets/<str:slug>/", views.outlet, name="outlet"),
+    path("outlets/<str:slug>/feed/", views.outlet_feed, name="outlet_feed"),
+    path("people/<str:slug>/", views.person, name="person"),
 ]

@@ -86,7 +86,7 @@ def test_loading_the_fixture_twice_keeps_one_article(seed_article):
 
 
 def test_home_page_lists_the_seed_article(client, seed_article):
-    response = client.get("/")
+    response = client.get("/en/")
     assert response.status_code == 200
     page = html.unescape(response.content.decode("utf-8"))
     assert fixture_record()["title"]["en"] in page
@@ -95,7 +95,7 @@ def test_home_page_lists_the_seed_article(client, seed_article):
 
 
 def test_home_page_without_articles(client):
-    response = client.get("/")
+    response = client.get("/en/")
     assert response.status_code == 200
     assert "Nothing has been published yet" in response.content.decode("utf-8")
 
@@ -103,7 +103,7 @@ def test_home_page_without_articles(client):
 def test_home_page_lists_published_articles_only(client):
     f.saved_article()  # typed in by an editor: drafts only
     f.import_record(f.chinese_only_record())  # the Chinese original is published
-    page = html.unescape(client.get("/").content.decode("utf-8"))
+    page = html.unescape(client.get("/en/").content.decode("utf-8"))
     assert f.TEA_STALL["title"]["zh-hans"] not in page
     assert f.TEA_STALL["title"]["en"] not in page
     assert f.LIBRARY["title"]["zh-hans"] in page

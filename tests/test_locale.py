@@ -13,26 +13,28 @@ LOCALE = Path(__file__).resolve().parent.parent / "archive" / "locale"
 CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/django.po"))
 
 
-def read_po(path: Path) -> dict[str, str]:
-    """msgid → msgstr of a .po file (singular entries; obsolete entries skipped)."""
-    entries: dict[str, str] = {}
-    msgid = msgstr = None
+def read_po(path: Path) -> dict[str | tuple[str, str], str]:
+    """msgid → msgstr of a .po file. A plural entry is keyed (msgid, msgid_plural) and maps to
+    its first form (msgstr[0]); obsolete entries are skipped."""
+    entries: dict = {}
+    fields: dict[str, str] = {}
     current = None
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = line.strip()
-        if line.startswith("msgid "):
-            msgid, current = ast.literal_eval(line[6:]), "id"
-        elif line.startswith("msgstr "):
-            msgstr, current = ast.literal_eval(line[7:]), "str"
+        if line.startswith("#") or (not line and not fields):
+            continue
+        if not line:
+            key = fields.get("msgid", "")
+            if "msgid_plural" in fields:
+                key = (key, fields["msgid_plural"])
+            if key:
+                entries[key] = fields.get("msgstr", fields.get("msgstr[0]", ""))
+            fields, current = {}, None
         elif line.startswith('"') and current:
-            if current == "id":
-                msgid += ast.literal_eval(line)
-            else:
-                msgstr += ast.literal_eval(line)
-        elif not line and msgid is not None:
-            if msgid:
-                entries[msgid] = msgstr
-            msgid = msgstr = current = None
+            fields[current] += ast.literal_eval(line)
+        else:
+            current, _, value = line.partition(" ")
+            fields[current] = ast.literal_eval(value)
     return entries
 
 
@@ -45,6 +47,10 @@ def test_compiled_catalogue_matches_source(po: Path):
     with open(po.with_suffix(".mo"), "rb") as fh:
         compiled = gettext.GNUTranslations(fh)
     for msgid, msgstr in read_po(po).items():
+        if isinstance(msgid, tuple):  # plural: the form for n = 1
+            singular = msgstr or msgid[0]
+            assert compiled.ngettext(*msgid, 1) == singular, f"{po}: {msgid!r}"
+            continue
         expected = msgstr or msgid  # an untranslated entry falls back to the source text
         assert compiled.gettext(msgid) == expected, f"{po}: {msgid!r} (run compilemessages)"
 

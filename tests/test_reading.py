@@ -1,0 +1,412 @@
+"""The public pages in both languages: home, article (published, missing, unpublished and outdated
+versions), side by side, archive by date, outlet and person pages, and the language switch."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.translation import override
+
+from archive import services
+from archive.models import Article, Rendition
+from tests import factories as f
+from tests.conftest import REPO
+from tests.pages import find, text
+
+pytestmark = pytest.mark.django_db
+
+SEED = REPO / "fixtures" / "seed.jsonl"
+
+
+@pytest.fixture
+def ferry() -> Article:
+    """A Chinese original with a published English translation (both published)."""
+    return f.import_article(f.bilingual_record())
+
+
+@pytest.fixture
+def library() -> Article:
+    """A published Chinese original whose English translation does not exist."""
+    return f.import_article(f.chinese_only_record())
+
+
+@pytest.fixture
+def seed() -> Article:
+    call_command("import_articles", str(SEED), "--no-progress", verbosity=0)
+    return Article.objects.get(external_id="anthropic-72-hour-identity-crisis")
+
+
+def get(client, url, **extra):
+    response = client.get(url, **extra)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+# --- / and the language switch -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "target"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "/zh-hans/"),
+        ("zh", "/zh-hans/"),
+        ("en-GB,en;q=0.9", "/en/"),
+        ("fr-FR,fr;q=0.9", "/en/"),
+        (None, "/en/"),
+    ],
+)
+def test_root_sends_visitors_to_their_language(client, accept, target):
+    extra = {"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}
+    response = client.get("/", **extra)
+    assert response.status_code == 302
+    assert response["Location"] == target
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_the_ui_language_follows_the_url(client, ferry):
+    zh = get(client, "/zh-hans/", HTTP_ACCEPT_LANGUAGE="en")
+    assert find(zh, "html")[0]["lang"] == "zh-Hans"
+    assert "最新收录" in text(zh)
+    en = get(client, "/en/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert find(en, "html")[0]["lang"] == "en"
+    assert "Latest in the archive" in text(en)
+
+
+def test_every_page_has_a_language_switcher(client, ferry):
+    pages = ["/en/", "/en/archive/", ferry.url("en"), f"/en/articles/{ferry.pk}/parallel/"]
+    pages += ["/en/outlets/harbor-notes/", "/en/people/lin-qiao/"]
+    for url in pages:
+        response = get(client, url)
+        (switch,) = find(response, "a", hreflang="zh-Hans", lang="zh-Hans")
+        assert switch["href"].startswith("/zh-hans/"), url
+        target = client.get(switch["href"])
+        assert target.status_code == 200, switch["href"]
+        (current,) = find(response, "a", hreflang="en", lang="en")
+        assert current.get("aria-current") == "true"
+
+
+def test_the_switcher_on_an_article_goes_to_the_other_versions_page(client, ferry):
+    response = get(client, ferry.url("en"))
+    (switch,) = find(response, "a", hreflang="zh-Hans", lang="zh-Hans")
+    assert switch["href"] == ferry.url("zh-hans")
+    assert "江边渡口" in text(get(client, switch["href"]))
+
+
+def test_header_search_form_points_at_the_search_page(client):
+    (form,) = find(get(client, "/zh-hans/"), "form", role="search")
+    assert (form["action"], form["method"]) == ("/zh-hans/search/", "get")
+    assert find(get(client, "/zh-hans/"), "input", name="q")
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+
+def test_home_lists_published_pieces_with_their_versions(client, ferry, library):
+    f.saved_article()  # drafts only: not public
+    en = get(client, "/en/")
+    page = text(en)
+    assert f.FERRY["title"]["en"] in page
+    assert f.LIBRARY["title"]["zh-hans"] in page  # no English: the Chinese title, marked
+    assert find(en, "h2", class_="card-title", lang="zh-Hans")
+    assert find(en, "a", href=library.url("en"))
+    assert f.TEA_STALL["title"]["en"] not in page
+    assert f.TEA_STALL["title"]["zh-hans"] not in page
+    # Which versions exist: the ferry has both, the library only Chinese.
+    assert find(en, "a", href=ferry.url("zh-hans"), hreflang="zh-Hans")
+    assert find(en, "a", href=ferry.url("en"), hreflang="en")
+    assert not find(en, "a", href=library.url("en"), hreflang="en")
+    # Outlets, with their pages.
+    assert find(en, "a", href="/en/outlets/harbor-notes/")
+    assert find(en, "a", href="/en/outlets/lantern-press/")
+
+    zh = text(get(client, "/zh-hans/"))
+    assert f.FERRY["title"]["zh-hans"] in zh
+    assert f.FERRY["title"]["en"] not in zh
+    assert "港湾笔记" in zh and "林桥" in zh
+
+
+def test_home_shows_the_newest_first_and_undated_last(client, ferry, seed):
+    older = f.bilingual_record("older", text=f.TEA_STALL, published_at="2024-01-05")
+    f.import_record(older)
+    page = text(get(client, "/en/"))
+    positions = [
+        page.index(title)
+        for title in (
+            f.FERRY["title"]["en"],
+            f.TEA_STALL["title"]["en"],
+            "Anthropic's 72-Hour Identity Crisis",
+        )
+    ]
+    assert positions == sorted(positions)
+
+
+def test_home_costs_the_same_queries_for_one_piece_or_many(
+    client, ferry, django_assert_max_num_queries
+):
+    with CaptureQueriesContext(connection) as one:
+        get(client, "/en/")
+    for i, text_ in enumerate([f.LIBRARY, f.TEA_STALL, f.FERRY, f.LIBRARY, f.TEA_STALL]):
+        record = f.bilingual_record(f"piece-{i}", text=text_)
+        record["renditions"]["en"]["translators"].append(copy.deepcopy(f.WANG_AN))
+        f.import_record(record)
+    with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as many:
+        get(client, "/zh-hans/")
+    assert len(many) == len(one)
+
+
+# --- the article page ----------------------------------------------------------------------------
+
+
+def test_article_in_english_credits_everyone(client, ferry):
+    response = get(client, ferry.url("en"))
+    page = text(response)
+    assert f.FERRY["title"]["en"] in page
+    for name in ("Lin Qiao", "Harbor Notes", "Chen Xiaoyu", "Lantern Press", "Wang An"):
+        assert name in page
+    assert "human" in page
+    assert find(response, "a", href="https://harbor-notes.example.org/ferry-crossing")
+    assert find(response, "a", href="https://lantern-press.example.com/ferry-crossing")
+    assert find(response, "time", datetime="2025-11-03")  # the original's date
+    assert find(response, "time", datetime="2025-11-10")  # the translation's
+    assert find(response, "a", href="/en/people/lin-qiao/")
+    assert find(response, "a", href="/en/outlets/harbor-notes/")
+    (body,) = find(response, "div", class_="body")
+    assert body["lang"] == "en"
+    for i, paragraph in enumerate(f.FERRY["paragraphs"]["en"], start=1):
+        assert find(response, "p", id=f"p{i}")
+        assert paragraph in page
+    assert not find(response, "div", class_="notice")
+
+
+def test_article_in_chinese_uses_chinese_names_and_ui(client, ferry):
+    response = get(client, ferry.url("zh-hans"))
+    page = text(response)
+    assert f.FERRY["title"]["zh-hans"] in page
+    assert f.FERRY["paragraphs"]["zh-hans"][1] in page
+    assert f.FERRY["paragraphs"]["en"][1] not in page
+    for name in ("林桥", "港湾笔记", "陈晓雨", "灯笼出版"):
+        assert name in page
+    assert "语言版本" in page and "人工翻译" in page and "原文" in page
+    (body,) = find(response, "div", class_="body")
+    assert body["lang"] == "zh-Hans"
+    (heading,) = find(response, "h1")
+    assert heading["lang"] == "zh-Hans"
+
+
+def test_article_slug_is_the_title_in_that_language(ferry):
+    assert ferry.url("en") == (f"/en/articles/{ferry.pk}/the-last-ferry-at-the-river-crossing/")
+    with override("zh-hans"):
+        expected = reverse(
+            "archive:article", kwargs={"pk": ferry.pk, "slug": "江边渡口的最后一班船"}
+        )
+    assert ferry.url("zh-hans") == expected
+    assert expected.startswith(f"/zh-hans/articles/{ferry.pk}/%E6%B1%9F")
+
+
+@pytest.mark.parametrize("suffix", ["", "wrong-slug/", "the-last-ferry/"])
+def test_a_wrong_or_missing_slug_redirects_permanently(client, ferry, suffix):
+    response = client.get(f"/en/articles/{ferry.pk}/{suffix}")
+    assert response.status_code == 301
+    assert response["Location"] == ferry.url("en")
+
+
+def test_the_english_slug_under_chinese_redirects_to_the_chinese_slug(client, ferry):
+    response = client.get(f"/zh-hans/articles/{ferry.pk}/the-last-ferry-at-the-river-crossing/")
+    assert response.status_code == 301
+    assert response["Location"] == ferry.url("zh-hans")
+
+
+def test_unknown_and_unpublished_articles_are_not_found(client):
+    drafts = f.saved_article()  # typed in by an editor: drafts, not public
+    for url in [
+        "/en/articles/999999/anything/",
+        f"/en/articles/{drafts.pk}/x/",
+        f"/zh-hans/articles/{drafts.pk}/x/",
+        f"/en/articles/{drafts.pk}/",
+        f"/en/articles/{drafts.pk}/parallel/",
+        f"/en/articles/{drafts.pk}/cite.bib",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert f.TEA_STALL["title"]["en"] not in response.content.decode()
+
+
+def test_the_seed_in_chinese_says_the_chinese_original_is_not_archived(client, seed):
+    response = get(client, seed.url("zh-hans"))
+    page = text(response)
+    assert "本文的中文原文未收入文库" in page
+    assert "下面显示的是英文版本" in page
+    assert "Anthropic's 72-Hour Identity Crisis" in page
+    (body,) = find(response, "div", class_="body")
+    assert body["lang"] == "en"
+    assert find(response, "a", href=seed.url("en"), hreflang="en")
+    assert "未收录" in page  # the versions list: Chinese not archived
+    assert "比推" in page  # the publisher, named in Chinese
+
+
+def test_the_seed_in_english_has_no_notice(client, seed):
+    response = get(client, seed.url("en"))
+    assert "not archived" not in text(response).split("Language versions")[0]
+    assert "Bitpush" in text(response)
+    assert len(find(response, "p", id="p70")) == 1  # 70 paragraphs, anchored
+
+
+def test_a_missing_translation_says_so_and_shows_the_original(client, library):
+    response = get(client, library.url("en"))
+    page = text(response)
+    assert "There is no English version of this piece in the archive." in page
+    assert "The Chinese version is shown below." in page
+    assert f.LIBRARY["paragraphs"]["zh-hans"][0] in page
+    (body,) = find(response, "div", class_="body")
+    assert body["lang"] == "zh-Hans"
+    assert find(response, "a", href=library.url("zh-hans"), hreflang="zh-Hans")
+
+
+def test_an_unpublished_translation_is_announced_but_not_shown(client, ferry):
+    Rendition.objects.filter(article=ferry, language="en").update(status="draft")
+    response = get(client, ferry.url("en"))
+    page = text(response)
+    assert "The English version of this piece is not published yet." in page
+    assert f.FERRY["title"]["en"] not in page
+    for paragraph in f.FERRY["paragraphs"]["en"]:
+        assert paragraph not in page
+    assert "Chen Xiaoyu" not in page  # nor its credits
+    assert f.FERRY["paragraphs"]["zh-hans"][0] in page
+    assert "the-last-ferry" not in response.content.decode()
+
+
+def outdate(article: Article) -> Article:
+    """Edit the Chinese original after the English translation was made."""
+    before = services.text_snapshot(article)
+    article.body_zh_hans += "\n\n老周退休以后，渡口由他的女儿接手。"
+    services.article_save(article=article, previous_text=before)
+    return Article.objects.get(pk=article.pk)
+
+
+def test_an_outdated_translation_says_so(client, ferry):
+    ferry = outdate(ferry)
+    assert ferry.renditions.get(language="en").is_outdated
+    en = text(get(client, ferry.url("en")))
+    assert "This translation is outdated." in en
+    assert "The Chinese original has changed since it was translated" in en
+    zh = get(client, ferry.url("zh-hans"))
+    assert "此译文已过时" not in text(zh).split("语言版本")[0]  # the original is not outdated
+    assert "已过时" in text(zh)  # … but its versions list flags the English
+    assert "outdated" in text(get(client, "/en/"))
+
+
+def test_body_text_is_escaped(client):
+    record = f.bilingual_record("escaping")
+    record["title"]["en"] = "Tags <b>in</b> a title"
+    record["body"]["en"] = "A <script>alert('x')</script> paragraph.\n\nSecond & last."
+    article = f.import_article(record)
+    response = get(client, article.url("en"))
+    content = response.content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in content
+    assert "<b>in</b>" not in content
+    assert "Second &amp; last." in content
+
+
+def test_article_page_costs_a_fixed_number_of_queries(client, ferry, django_assert_max_num_queries):
+    url = ferry.url("zh-hans")
+    with django_assert_max_num_queries(5):
+        get(client, url)
+
+
+# --- side by side --------------------------------------------------------------------------------
+
+
+def test_parallel_pairs_paragraph_i_with_paragraph_i(client, ferry):
+    response = get(client, f"/en/articles/{ferry.pk}/parallel/")
+    content = response.content.decode()
+    zh, en = f.FERRY["paragraphs"]["zh-hans"], f.FERRY["paragraphs"]["en"]
+    for i in range(3):
+        assert find(response, "section", id=f"p{i + 1}")
+        block = content.split(f'id="p{i + 1}"')[1].split("</section>")[0]
+        assert zh[i] in block and en[i] in block
+    assert find(response, "p", class_="side left", lang="zh-Hans")
+    assert find(response, "p", class_="side right", lang="en")
+    (pin,) = find(response, "a", href=f"http://testserver/en/articles/{ferry.pk}/parallel/#p2")
+    assert pin["class"] == "pin"
+    assert not find(response, "p", class_="side right gap")
+
+
+def test_parallel_degrades_gracefully_on_unequal_paragraph_counts(client):
+    record = f.bilingual_record("uneven")
+    record["body"]["en"] = "\n\n".join(f.FERRY["paragraphs"]["en"][:2])
+    article = f.import_article(record)
+    response = get(client, f"/en/articles/{article.pk}/parallel/")
+    page = text(response)
+    assert "The Chinese text has 3 paragraphs and the English text 2" in page
+    assert find(response, "section", id="p3")
+    assert len(find(response, "p", class_="side right gap")) == 1
+    assert "（此处无对应段落）" in text(get(client, f"/zh-hans/articles/{article.pk}/parallel/"))
+
+
+def test_parallel_of_the_seed_shows_the_translation_alone(client, seed):
+    response = get(client, f"/zh-hans/articles/{seed.pk}/parallel/")
+    page = text(response)
+    assert "本文的中文原文未收入文库，因此只显示英文译文。" in page
+    assert len(find(response, "section", class_="pair")) == 70
+    assert find(response, "p", class_="side left", lang="en")
+
+
+def test_parallel_flags_an_outdated_translation(client, ferry):
+    ferry = outdate(ferry)
+    page = text(get(client, f"/en/articles/{ferry.pk}/parallel/"))
+    assert "This translation is outdated." in page
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def test_archive_by_date_is_paginated_newest_first(client):
+    start = datetime.date(2025, 1, 1)
+    for i in range(25):
+        day = (start + datetime.timedelta(days=10 * i)).isoformat()
+        record = f.bilingual_record(f"day-{i:02d}", published_at=day)
+        record["title"] = {"zh-hans": f"第{i:02d}篇", "en": f"Piece number {i:02d}"}
+        f.import_record(record)
+    first = text(get(client, "/en/archive/"))
+    assert first.index("Piece number 24") < first.index("Piece number 05")
+    assert "Piece number 04" not in first
+    assert "Page 1 of 2" in first
+    second = get(client, "/en/archive/?page=2")
+    assert "Piece number 04" in text(second)
+    assert "Piece number 24" not in text(second)
+    assert find(second, "link", rel="canonical")[0]["href"].endswith("/en/archive/?page=2")
+    zh = text(get(client, "/zh-hans/archive/"))
+    assert "按日期浏览" in zh and "第24篇" in zh and "2025年" in zh
+
+
+def test_outlet_pages_list_originals_and_published_translations(client, ferry, library):
+    f.saved_article()
+    harbor = get(client, "/en/outlets/harbor-notes/")
+    assert f.FERRY["title"]["en"] in text(harbor)
+    assert f.LIBRARY["title"]["zh-hans"] not in text(harbor)  # no outlet on that record
+    assert find(harbor, "a", href="https://twitter.com/HarborNotesCN")
+    lantern = text(get(client, "/zh-hans/outlets/lantern-press/"))
+    assert "灯笼出版" in lantern and f.FERRY["title"]["zh-hans"] in lantern
+    assert client.get("/en/outlets/no-such-outlet/").status_code == 404
+
+
+def test_person_pages_list_what_they_wrote_and_translated(client, ferry, library):
+    translator = text(get(client, "/en/people/chen-xiaoyu/"))
+    assert "Chen Xiaoyu" in translator and f.FERRY["title"]["en"] in translator
+    author = text(get(client, "/zh-hans/people/赵明/"))
+    assert "赵明" in author and f.LIBRARY["title"]["zh-hans"] in author
+    assert client.get("/en/people/nobody/").status_code == 404
+
+
+def test_a_translators_unpublished_work_is_not_listed(client, ferry):
+    Rendition.objects.filter(article=ferry, language="en").update(status="in_review")
+    page = text(get(client, "/en/people/chen-xiaoyu/"))
+    assert f.FERRY["title"]["zh-hans"] not in page
+    assert "Nothing has been published yet." in page
