@@ -16,7 +16,7 @@ $(INSTALLED): pyproject.toml
 
 run: $(INSTALLED)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py import_actors fixtures/actors.jsonl
+	$(PY) manage.py import_actors --keep-existing fixtures/actors.jsonl
 	$(PY) manage.py import_articles --keep-existing fixtures/seed.jsonl
 	$(PY) manage.py runserver 127.0.0.1:8000
 

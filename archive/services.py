@@ -43,6 +43,7 @@ from archive.interchange import (
     wmt_record_to_interchange,
 )
 from archive.models import (
+    Actor,
     Article,
     Authorship,
     Mention,
@@ -709,13 +710,16 @@ def export_line(record: dict[str, Any]) -> str:
 # --- the actor register ------------------------------------------------------------------------
 
 
-def actors_import_file(path: str | Path, *, detect: bool = True) -> FileReport:
+def actors_import_file(
+    path: str | Path, *, detect: bool = True, keep_existing: bool = False
+) -> FileReport:
     """Import a register file (docs/actors.md). A bad record rolls the whole file back and raises
     ImportRejected listing every bad line. When the register changed and `detect` is on, mentions
-    are detected again in every article, in the same transaction."""
+    are detected again in every article, in the same transaction. With `keep_existing`, actors
+    already in the register are left as editors made them (how `make run` loads the fixtures)."""
     path = Path(path)
     report = FileReport(path=str(path), format="actors")
-    report.counts = {"created": 0, "updated": 0, "unchanged": 0}
+    report.counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     if not path.is_file():
         report.rejected.append((0, "no such file"))
         raise ImportRejected(report)
@@ -731,6 +735,9 @@ def actors_import_file(path: str | Path, *, detect: bool = True) -> FileReport:
                 seen[record.slug] = number
                 if report.rejected:
                     continue  # the file will be rolled back: only validate the rest
+                if keep_existing and Actor.objects.filter(slug=record.slug).exists():
+                    report.counts["kept"] += 1
+                    continue
                 try:
                     with transaction.atomic():
                         action = actor_import(record=record)

@@ -419,3 +419,16 @@ def test_evidence_is_the_first_body_passage_naming_the_actor(cast):
     assert a.mentions.get().evidence == "The Pentagon said no."
     b = article(en="Nothing here.", title={"en": "Pentagon Says No"}, external_id="b")
     assert b.mentions.get().evidence == "Pentagon Says No"
+
+
+def test_keep_existing_leaves_an_edited_actor_alone(tmp_path):
+    path = tmp_path / "register.jsonl"
+    record = {"slug": "harbor-co", "kind": "company", "name": {"en": "Harbor Co"}}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    call_command("import_actors", str(path), verbosity=0)
+    harbor = Actor.objects.get(slug="harbor-co")
+    ActorAlias.objects.create(actor=harbor, language="en", text="Harbor Company", script="latin")
+    call_command("import_actors", "--keep-existing", str(path), verbosity=0)
+    assert harbor.aliases.filter(text="Harbor Company").exists()
+    call_command("import_actors", str(path), verbosity=0)  # a plain import makes it the file's
+    assert not harbor.aliases.filter(text="Harbor Company").exists()

@@ -20,11 +20,18 @@ class Command(BaseCommand):
             action="store_true",
             help="do not detect mentions again (run the admin's re-detect action later)",
         )
+        parser.add_argument(
+            "--keep-existing",
+            action="store_true",
+            help="leave actors already in the register untouched (used to load the fixtures)",
+        )
 
     def handle(self, *args, **options):
         path = options["path"]
         try:
-            report = actors_import_file(path, detect=not options["no_detect"])
+            report = actors_import_file(
+                path, detect=not options["no_detect"], keep_existing=options["keep_existing"]
+            )
         except ImportRejected as exc:
             for number, reason in exc.report.rejected:
                 self.stderr.write(f"{path}:{number}: {reason}" if number else f"{path}: {reason}")
