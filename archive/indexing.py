@@ -1,10 +1,13 @@
 """The search index's write side: what of an article is searchable, and the SQL that stores it.
 
-Each article has two stored tsvectors (both with named GIN indexes, see models.py):
-- `search_vector`: everything searchable — titles (weight A), summaries and actor names (B),
-  bodies (C) in every *published* language version, plus the CJK character stream (D);
-- `search_head`: titles, summaries and actor names only — small enough to stay inline in the row,
-  so that a term common to half the archive can be ranked among the head matches cheaply.
+Each article has two stored tsvectors per language (all with named GIN indexes, see models.py),
+built from that language version when it is *published* and empty otherwise:
+- `search_<lang>`: everything searchable — title (weight A), summary and the names of the actors
+  the version mentions (B), body (C), and at D every name and alias of those actors in every
+  language and script (so a query in one language finds the piece in the other, below pieces that
+  contain the words) and the CJK character stream (one-character queries, substrings);
+- `search_head_<lang>`: title, summary and actor names only — small enough to stay inline in the
+  row, so that a term common to half the archive can be ranked among the head matches cheaply.
 
 Python prepares the text (normalisation, segmentation: `archive.text`); PostgreSQL's `english`
 configuration turns it into lexemes (stems English, drops English stop words, keeps each
@@ -20,13 +23,20 @@ from functools import lru_cache
 from django.db import connection
 
 from archive import actors
-from archive.models import Article, Mention, Rendition, language_codes, localized
+from archive.models import (
+    Article,
+    Mention,
+    Rendition,
+    language_codes,
+    localized,
+    search_column,
+)
 from archive.text.segment import Segmenter
 
 CONFIG = "english"
 # tsvector holds at most 1 MB and positions up to 16,383. Text beyond these lengths (far more than
 # any news article) is not indexed; the article stays findable by everything before it.
-MAX_INDEXED_CHARS = {"A": 2_000, "B": 40_000, "C": 400_000}
+MAX = {"A": 2_000, "B": 40_000, "C": 400_000}
 
 
 def segmenter() -> Segmenter:
@@ -57,23 +67,18 @@ def published_languages(article: Article) -> list[str]:
     return [code for code in language_codes() if code in published]
 
 
-def actor_names(article: Article, languages: list[str]) -> tuple[list[str], list[str]]:
-    """Names of the actors the article is about (counted mentions in a published version): in
-    the versions' own languages (weight B), and every name and alias in every language and script
-    (weight D: a query in one language finds a piece about that actor in the other, ranked below
-    pieces that contain the words)."""
+def actor_names(article: Article, language: str) -> tuple[list[str], list[str]]:
+    """Names of the actors one language version is about (its counted mentions): in that
+    language (weight B), and every name and alias in every language and script (weight D)."""
     own: list[str] = []
     every: list[str] = []
-    seen: set[int] = set()
     for mention in article.mentions.all():
-        if mention.state == Mention.State.REJECTED or mention.language not in languages:
+        if mention.state == Mention.State.REJECTED or mention.language != language:
             continue
         actor = mention.actor
-        own.append(localized(actor, "name", mention.language))
-        if actor.pk not in seen:
-            seen.add(actor.pk)
-            every.extend(localized(actor, "name", code) for code in language_codes())
-            every.extend(alias.text for alias in actor.aliases.all())
+        own.append(localized(actor, "name", language))
+        every.extend(localized(actor, "name", code) for code in language_codes())
+        every.extend(alias.text for alias in actor.aliases.all())
     return [n for n in own if n], [n for n in every if n]
 
 
@@ -94,47 +99,61 @@ def _analyse(seg: Segmenter, texts: Iterable[str], limit: int) -> tuple[str, str
     )
 
 
-# The fixed layout of the stored vectors: (weight) per text slot, in concatenation order.
-# Positions saturate at 16,383, so the slots that must keep theirs (titles) come first.
+# The fixed layout of one language's vectors: a weight per text slot, in concatenation order.
+# Positions saturate at 16,383, so the slots that must keep theirs (the title) come first.
 FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D", "D")
 HEAD_WEIGHTS = ("A", "A", "B", "B")
 PREFETCH = ("renditions", "mentions__actor__aliases")
 
 
-def document_texts(article: Article, seg: Segmenter | None = None) -> tuple[list[str], list[str]]:
-    """The texts of the `search_vector` slots and of the `search_head` slots (FULL_WEIGHTS,
-    HEAD_WEIGHTS): titles; summaries and actor names; bodies (precise words, then subwords);
-    every name of the actors in any language; the characters of titles, summaries and bodies.
-    Only published language versions count."""
-    languages = published_languages(article)
-    if not languages:
+def language_texts(article: Article, language: str, seg: Segmenter) -> tuple[list[str], list[str]]:
+    """The texts of one language's `search_<lang>` slots (FULL_WEIGHTS) and `search_head_<lang>`
+    slots (HEAD_WEIGHTS): title; summary and actor names; body (precise words, then subwords);
+    every name of its actors in any language; the characters of title, summary and body."""
+    if language not in published_languages(article):
         return [""] * len(FULL_WEIGHTS), [""] * len(HEAD_WEIGHTS)
-    titles = [article.text("title", code) for code in languages]
-    own_names, every_name = actor_names(article, languages)
-    middle = [article.text("summary", code) for code in languages] + own_names
-    bodies = [article.text("body", code) for code in languages]
-    seg = seg or segmenter()
-    t_precise, t_sub, t_chars = _analyse(seg, titles, MAX_INDEXED_CHARS["A"])
-    m_precise, m_sub, m_chars = _analyse(seg, middle, MAX_INDEXED_CHARS["B"])
-    b_precise, b_sub, b_chars = _analyse(seg, bodies, MAX_INDEXED_CHARS["C"])
-    names, _sub, _chars = _analyse(seg, every_name, MAX_INDEXED_CHARS["B"])
+    own_names, every_name = actor_names(article, language)
+    middle = [article.text("summary", language), *own_names]
+    t_precise, t_sub, t_chars = _analyse(seg, [article.text("title", language)], MAX["A"])
+    m_precise, m_sub, m_chars = _analyse(seg, middle, MAX["B"])
+    b_precise, b_sub, b_chars = _analyse(seg, [article.text("body", language)], MAX["C"])
+    names, _sub, _chars = _analyse(seg, every_name, MAX["B"])
     chars = " the ".join(c for c in (t_chars, m_chars, b_chars) if c)
     head = [t_precise, t_sub, m_precise, m_sub]
     return [*head, b_precise, b_sub, names, chars], head
+
+
+def document_texts(article: Article, seg: Segmenter | None = None) -> list[str]:
+    """Every slot's text of every language, in the order of UPDATE_SQL's parameters."""
+    seg = seg or segmenter()
+    texts: list[str] = []
+    for code in language_codes():
+        full, head = language_texts(article, code, seg)
+        texts.extend(full + head)
+    return texts
 
 
 def _vector(weights: tuple[str, ...]) -> str:
     return " || ".join(f"setweight(to_tsvector('{CONFIG}', %s), '{w}')" for w in weights)
 
 
+def _assignments() -> list[tuple[str, str]]:
+    pairs = []
+    for code in language_codes():
+        pairs.append((search_column(code), _vector(FULL_WEIGHTS)))
+        pairs.append((search_column(code, head=True), _vector(HEAD_WEIGHTS)))
+    return pairs
+
+
 UPDATE_SQL = (
-    f"UPDATE {Article._meta.db_table} SET search_vector = {_vector(FULL_WEIGHTS)}, "
-    f"search_head = {_vector(HEAD_WEIGHTS)} WHERE id = %s"
+    f"UPDATE {Article._meta.db_table} SET "
+    + ", ".join(f"{column} = {vector}" for column, vector in _assignments())
+    + " WHERE id = %s"
 )
 STALE_SQL = (
     f"SELECT id FROM {Article._meta.db_table} WHERE id = %s AND ("
-    f"search_vector IS DISTINCT FROM {_vector(FULL_WEIGHTS)} OR "
-    f"search_head IS DISTINCT FROM {_vector(HEAD_WEIGHTS)})"
+    + " OR ".join(f"{column} IS DISTINCT FROM {vector}" for column, vector in _assignments())
+    + ")"
 )
 
 
@@ -153,8 +172,7 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
     rows = []
     seg = segmenter()
     for pk, article in loaded.items():
-        full, head = document_texts(article, seg)
-        rows.append([*full, *head, pk])
+        rows.append([*document_texts(article, seg), pk])
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(UPDATE_SQL, rows)
@@ -168,8 +186,7 @@ def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200
     seg = segmenter()
     with connection.cursor() as cursor:
         for article in queryset.iterator(chunk_size=batch):
-            full, head = document_texts(article, seg)
-            cursor.execute(STALE_SQL, [article.pk, *full, *head])
+            cursor.execute(STALE_SQL, [article.pk, *document_texts(article, seg)])
             if progress:
                 progress(1)
             if cursor.fetchone():

@@ -44,6 +44,13 @@ def language_tag(code: str) -> str:
     return "-".join([first, *(part.title() if len(part) == 4 else part.upper() for part in rest)])
 
 
+def search_column(language: str, *, head: bool = False) -> str:
+    """The name of an article's stored search vector for one language (`search_zh_hans`,
+    `search_head_en`, …): everything searchable in that version, or only its head (titles,
+    summary, actor names)."""
+    return ("search_head_" if head else "search_") + language.replace("-", "_")
+
+
 def localized(obj: models.Model, field: str, language: str) -> str:
     """The value of translated `field` in `language` (never a fallback), "" when empty."""
     return getattr(obj, build_localized_fieldname(field, language)) or ""
@@ -204,10 +211,8 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # The search index (archive/indexing.py): built from the published language versions by the
-    # write path in the same transaction as every write.
-    search_vector = SearchVectorField(null=True, editable=False)
-    search_head = SearchVectorField(null=True, editable=False)
+    # The search index: two tsvectors per language, `search_<lang>` and `search_head_<lang>`
+    # (added below for every language in settings.LANGUAGES; see archive/indexing.py).
 
     objects = ArticleQuerySet.as_manager()
 
@@ -217,8 +222,11 @@ class Article(models.Model):
         verbose_name_plural = _("articles")
         indexes = [
             models.Index(fields=["-original_published_on", "-id"], name="article_published_idx"),
-            GinIndex(fields=["search_vector"], name="article_search_gin"),
-            GinIndex(fields=["search_head"], name="article_search_head_gin"),
+            *[
+                GinIndex(fields=[column], name=f"{column}_gin")
+                for code in language_codes()
+                for column in (search_column(code), search_column(code, head=True))
+            ],
         ]
         constraints = [
             models.CheckConstraint(
@@ -330,6 +338,13 @@ class Article(models.Model):
         lang = self.original_language
         return text_hash(
             self.text("title", lang), self.text("summary", lang), self.text("body", lang)
+        )
+
+
+for _code in language_codes():
+    for _head in (False, True):
+        Article.add_to_class(
+            search_column(_code, head=_head), SearchVectorField(null=True, editable=False)
         )
 
 

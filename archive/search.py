@@ -1,15 +1,17 @@
 """The search read path: query → tsquery → ranking plan → page of hits with highlights and facets.
 
 One entry point, `search(q, *, lang=…, actor=…, …)`, used by the search page and the JSON API
-alike. No request objects here.
+alike. No request objects here. Each language version has its own stored vectors
+(archive/indexing.py); a query searches every language's, or only `lang`'s.
 
 Ranking plan (ORDER BY ts_rank over every match is what makes common terms slow: each match's
 vector must be read and decompressed):
 - the planner's estimate of the number of matches comes first (EXPLAIN, ≈ 1 ms);
 - up to RANK_ALL matches: all are ranked (title A > summary/actors B > body C), newer first on ties;
-- more than that: the matches in titles, summaries and actor names (`search_head`, small, inline,
-  with its own GIN index) are ranked first, and then the rest follow newest first — a term that
-  common says little about relevance (its IDF is near zero), so recency is the honest order;
+- more than that: the matches in titles, summaries and actor names (`search_head_<lang>`, small,
+  inline, with their own GIN indexes) are ranked first, and then the rest follow newest first —
+  a term that common says little about relevance (its IDF is near zero), so recency is the
+  honest order;
 - when even the head matches are too many, everything is newest first.
 Counts above EXACT_COUNT are the planner's estimates, flagged as such.
 """
@@ -28,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
 from archive.indexing import CONFIG, segmenter
-from archive.models import Article, Mention, Rendition, language_codes
+from archive.models import Article, Mention, Rendition, language_codes, search_column
 from archive.text.normalize import has_cjk, normalize_with_offsets
 from archive.text.query import MAX_QUERY_CHARS, MAX_TERMS, compile_query, highlight_terms, parse
 
@@ -175,6 +177,11 @@ def search(
         if where and not (q or "").strip():
             return _browse(result, where, params, seg, with_facets)
         return result
+    # With words, `lang` chooses which versions' text is searched (a match there implies that
+    # version is published), so it is not a separate filter.
+    where, params = Filters(None, actor, outlet, author, translator, year).sql()
+    languages = [lang] if lang else language_codes()
+    query = Query(languages, tsquery, rank_tsquery)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT to_tsquery('{CONFIG}', %s)::text, numnode(to_tsquery('{CONFIG}', %s))",
@@ -184,21 +191,46 @@ def search(
         if not nodes:
             result.messages.append(str(MESSAGES["stop_words"]))
             return result
-        match = [f"a.search_vector @@ to_tsquery('{CONFIG}', %s)", *where]
-        match_params = [tsquery, *params]
-        where_sql = " AND ".join(match)
-        estimate = _estimate(cursor, where_sql, match_params)
+        match_sql, match_params = query.match()
+        where_sql = " AND ".join([match_sql, *where])
+        where_params = [*match_params, *params]
+        estimate = _estimate(cursor, where_sql, where_params)
         if estimate <= EXACT_COUNT:
-            cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {where_sql}", match_params)
+            cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {where_sql}", where_params)
             result.count = cursor.fetchone()[0]
         else:
             result.count, result.count_is_estimate = estimate, True
         offset = (page - 1) * page_size
-        ranked = _page_ids(cursor, result, where_sql, match_params, rank_tsquery, sort, offset)
+        ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
         if with_facets and result.count:
-            result.facets = _facets(cursor, where_sql, match_params, result.count)
+            result.facets = _facets(cursor, where_sql, where_params, result.count)
     result.hits = _hits(ranked, parsed, seg, query_text)
     return result
+
+
+@dataclass
+class Query:
+    """SQL fragments of one compiled query over the searched languages' stored vectors."""
+
+    languages: list[str]
+    tsquery: str  # for matching (with exclusions)
+    rank_tsquery: str  # for scoring (without: ts_rank scores a negated term as a miss)
+
+    def _columns(self, head: bool) -> list[str]:
+        return [f"a.{search_column(code, head=head)}" for code in self.languages]
+
+    def match(self, *, head: bool = False) -> tuple[str, list[str]]:
+        columns = self._columns(head)
+        tsquery = self.rank_tsquery if head else self.tsquery
+        sql = " OR ".join(f"{c} @@ to_tsquery('{CONFIG}', %s)" for c in columns)
+        return f"({sql})", [tsquery] * len(columns)
+
+    def rank(self, *, head: bool = False) -> tuple[str, list[str]]:
+        columns = self._columns(head)
+        sql = " + ".join(
+            f"ts_rank(coalesce({c}, ''::tsvector), to_tsquery('{CONFIG}', %s))" for c in columns
+        )
+        return f"({sql})", [self.rank_tsquery] * len(columns)
 
 
 PUBLISHED = (
@@ -238,39 +270,40 @@ def _estimate(cursor, where_sql: str, params: list) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _page_ids(cursor, result, where_sql, params, tsquery, sort, offset) -> list[tuple[int, float]]:
+def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> list:
+    """(id, score) of the page's rows, by the plan the result's size calls for."""
     limit = result.page_size
-    rank = f"ts_rank(a.search_vector, to_tsquery('{CONFIG}', %s))"
+    rank_sql, rank_params = query.rank()
     if sort == "date" or result.count == 0:
         result.plan = "date"
         cursor.execute(
-            f"SELECT a.id, {rank} FROM {TABLE} a WHERE {where_sql} "
+            f"SELECT a.id, {rank_sql} FROM {TABLE} a WHERE {where_sql} "
             f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [tsquery, *params, limit, offset],
+            [*rank_params, *params, limit, offset],
         )
         return cursor.fetchall()
     if result.count <= RANK_ALL and not result.count_is_estimate:
         result.plan = "rank-all"
         cursor.execute(
-            f"SELECT a.id, {rank} AS score FROM {TABLE} a WHERE {where_sql} "
+            f"SELECT a.id, {rank_sql} AS score FROM {TABLE} a WHERE {where_sql} "
             f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [tsquery, *params, limit, offset],
+            [*rank_params, *params, limit, offset],
         )
         return cursor.fetchall()
     # A common term: rank the head matches, then the others newest first.
-    head_where = f"{where_sql} AND a.search_head @@ to_tsquery('{CONFIG}', %s)"
-    head_params = [*params, tsquery]
-    head_estimate = _estimate(cursor, head_where, head_params)
-    if head_estimate > RANK_ALL:
+    head_match, head_match_params = query.match(head=True)
+    head_where = f"{where_sql} AND {head_match}"
+    head_params = [*params, *head_match_params]
+    if _estimate(cursor, head_where, head_params) > RANK_ALL:
         result.plan = "common-by-date"
         cursor.execute(
-            f"SELECT a.id, {rank} FROM {TABLE} a WHERE {where_sql} "
+            f"SELECT a.id, {rank_sql} FROM {TABLE} a WHERE {where_sql} "
             f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [tsquery, *params, limit, offset],
+            [*rank_params, *params, limit, offset],
         )
         return cursor.fetchall()
     result.plan = "head-then-date"
-    head_rank = f"ts_rank(a.search_head, to_tsquery('{CONFIG}', %s))"
+    head_rank, head_rank_params = query.rank(head=True)
     cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {head_where}", head_params)
     head_count = cursor.fetchone()[0]
     rows: list[tuple[int, float]] = []
@@ -278,16 +311,14 @@ def _page_ids(cursor, result, where_sql, params, tsquery, sort, offset) -> list[
         cursor.execute(
             f"SELECT a.id, {head_rank} AS score FROM {TABLE} a WHERE {head_where} "
             f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [tsquery, *head_params, limit, offset],
+            [*head_rank_params, *head_params, limit, offset],
         )
         rows = cursor.fetchall()
     if len(rows) < limit:
-        body_offset = max(0, offset - head_count)
         cursor.execute(
-            f"SELECT a.id, 0.0 FROM {TABLE} a WHERE {where_sql} AND NOT coalesce("
-            f"a.search_head @@ to_tsquery('{CONFIG}', %s), false) "
-            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [*params, tsquery, limit - len(rows), body_offset],
+            f"SELECT a.id, 0.0 FROM {TABLE} a WHERE {where_sql} AND NOT coalesce({head_match}, "
+            f"false) ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [*params, *head_match_params, limit - len(rows), max(0, offset - head_count)],
         )
         rows += cursor.fetchall()
     return rows
