@@ -22,6 +22,7 @@ from archive.actors import (
     actor_months,
     actors_alongside,
     actors_by_kind,
+    most_mentioned_actors,
 )
 from archive.api import BadRequest, search_arguments
 from archive.charts import month_bars_svg
@@ -100,11 +101,16 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @require_GET
 @condition(last_modified_func=_archive_modified)
 def home(request: HttpRequest) -> HttpResponse:
-    """The latest published pieces, which language versions each has, and the outlets."""
+    """The latest published pieces, which language versions each has, the outlets and the
+    most-mentioned actors."""
     urls = _everywhere("archive:home")
     context = {
         "articles": reading.latest_articles(),
         "outlets": reading.outlets_with_pieces(),
+        "actors": [
+            reading.actor_link(actor, get_language(), actor.article_count)
+            for actor in most_mentioned_actors()
+        ],
         **_links(urls, canonical=urls[get_language()], x_default="/"),
     }
     return render(request, "archive/home.html", context)
@@ -133,9 +139,12 @@ def article(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespo
     if slug != piece.slug(language):
         return redirect(piece.url(language), permanent=True)
     absolute = request.build_absolute_uri
+    actors = reading.article_actors(found)
     context = {
         "reading": found,
         "piece": piece,
+        "actors": actors,
+        "related": reading.related_pieces(piece, [link.actor.pk for link in actors]),
         "json_ld": linked_data.script(linked_data.article_graph(piece, absolute)),
         "opengraph": linked_data.opengraph(piece, found.shown, absolute),
         **_links(
