@@ -589,6 +589,16 @@ def actor_months(actor: Actor) -> list[tuple[Any, int]]:
     return [(row["month"], row["n"]) for row in rows]
 
 
+def most_mentioned_actors(limit: int = 12) -> list[Actor]:
+    """The actors the most published articles mention (each with `article_count`), for the
+    home page. One query."""
+    return list(
+        with_article_counts(Actor.objects.all())
+        .filter(article_count__gt=0)
+        .order_by("-article_count", "slug")[:limit]
+    )
+
+
 def actors_alongside(actor: Actor, limit: int = 10) -> list[Actor]:
     """The actors most often mentioned in the same articles, each with `shared` (article count)."""
     ids = counted_mentions().filter(actor=actor).values("article_id")

@@ -277,6 +277,13 @@ class Article(models.Model):
 
     @property
     def public_languages(self) -> list[str]:
+        """The published versions' languages, in LANGUAGES order. A list that only needs these
+        (titles, slugs, links) can annotate `published_languages` (an array, see
+        `reading.related_pieces`) instead of fetching the versions."""
+        annotated = getattr(self, "published_languages", None)
+        if annotated is not None:
+            order = language_codes()
+            return sorted((c for c in annotated if c in order), key=order.index)
         return [r.language for r in self.public_renditions]
 
     def public_rendition(self, language: str) -> Rendition | None:

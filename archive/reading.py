@@ -10,11 +10,13 @@ import datetime
 from dataclasses import dataclass
 from itertools import zip_longest
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -25,8 +27,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from archive.models import (
+    Actor,
     Article,
     Authorship,
+    Mention,
+    MentionState,
     Outlet,
     Person,
     Rendition,
@@ -34,6 +39,7 @@ from archive.models import (
     Translatorship,
     authorships_with_people,
     language_codes,
+    localized,
     translatorships_with_people,
 )
 
@@ -170,6 +176,77 @@ def article_reading(pk: int, language: str) -> ArticleReading:
     )
 
 
+# --- what a piece is about, and what else is ------------------------------------------------
+
+
+@dataclass
+class ActorLink:
+    """An actor an article is about: its name in the page's language (else the other one, with
+    that language's code for the `lang` attribute) and its mentions in the published versions."""
+
+    actor: Actor
+    name: str
+    name_language: str
+    mentions: int = 0
+
+
+def actor_link(actor: Actor, language: str, mentions: int = 0) -> ActorLink:
+    for code in (language, *language_codes()):
+        name = localized(actor, "name", code)
+        if name:
+            return ActorLink(actor, name, code, mentions)
+    return ActorLink(actor, actor.slug, language, mentions)
+
+
+def article_actors(reading: ArticleReading) -> list[ActorLink]:
+    """The actors the piece is about: counted mentions (not rejected) in its published versions,
+    most mentioned first (then by slug). One query."""
+    mentions = (
+        Mention.objects.counted()
+        .filter(article=reading.article, language__in=reading.article.public_languages)
+        .select_related("actor")
+    )
+    counts: dict[int, int] = {}
+    actors: dict[int, Actor] = {}
+    for mention in mentions:
+        counts[mention.actor_id] = counts.get(mention.actor_id, 0) + mention.count
+        actors[mention.actor_id] = mention.actor
+    order = sorted(counts, key=lambda pk: (-counts[pk], actors[pk].slug))
+    return [actor_link(actors[pk], reading.requested, counts[pk]) for pk in order]
+
+
+COUNTED_STATES = [s for s in MentionState.values if s != MentionState.REJECTED]
+
+
+def related_pieces(article: Article, actor_ids: list[int], limit: int = 5) -> list[Article]:
+    """Other public articles sharing the most actors with `article` (counted mentions in their
+    published versions), each with `shared` (how many) and `published_languages`; ties go to the
+    newer piece. One query: grouped mentions of those actors joined to published versions."""
+    if not actor_ids:
+        return []
+    published = Rendition.objects.filter(article=OuterRef("pk"), status=PUBLISHED)
+    return list(
+        Article.objects.filter(
+            # One filter() call: the mention and the version are the same joined rows.
+            mentions__actor_id__in=actor_ids,
+            mentions__state__in=COUNTED_STATES,
+            renditions__language=F("mentions__language"),
+            renditions__status=PUBLISHED,
+        )
+        .exclude(pk=article.pk)
+        .annotate(
+            shared=Count("mentions__actor", distinct=True),
+            published_languages=ArraySubquery(published.order_by("language").values("language")),
+        )
+        .order_by(
+            "-shared",
+            F("original_published_on").desc(nulls_last=True),
+            "-created_at",
+            "-id",
+        )[:limit]
+    )
+
+
 @dataclass
 class Pair:
     number: int
@@ -221,19 +298,33 @@ def parallel(reading: ArticleReading) -> Parallel:
 # --- conditional GET: cheap last-modified times -----------------------------------------------
 
 
+def _latest(model, **where) -> Subquery:
+    rows = model.objects.filter(**where).order_by().values("updated_at")
+    return Subquery(rows.order_by(F("updated_at").desc())[:1])
+
+
 def archive_last_modified() -> datetime.datetime | None:
-    """When any article or language version last changed (lists, feeds, the home page)."""
-    article = Article.objects.aggregate(t=Max("updated_at"))["t"]
-    rendition = Rendition.objects.aggregate(t=Max("updated_at"))["t"]
-    return max((t for t in (article, rendition) if t is not None), default=None)
+    """When any article, language version or mention last changed (lists, feeds, the home page
+    with its most-mentioned actors)."""
+    latest = ", ".join(
+        f"(SELECT max(updated_at) FROM {model._meta.db_table})"
+        for model in (Article, Rendition, Mention)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT GREATEST({latest})")  # one query; GREATEST skips NULLs
+        return cursor.fetchone()[0]
 
 
 def article_last_modified(pk: int) -> datetime.datetime | None:
-    """When the article or one of its language versions last changed; None if there is none."""
+    """When the article, one of its language versions or one of its mentions (the actors it is
+    about) last changed; None if there is no such article."""
     row = (
         Article.objects.filter(pk=pk)
-        .annotate(versions=Max("renditions__updated_at"))
-        .values_list("updated_at", "versions")
+        .annotate(
+            versions=_latest(Rendition, article=OuterRef("pk")),
+            mentions_at=_latest(Mention, article=OuterRef("pk")),
+        )
+        .values_list("updated_at", "versions", "mentions_at")
         .first()
     )
     if row is None:

@@ -30,8 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
 from archive.indexing import CONFIG, segmenter
-from archive.models import Article, Mention, Rendition, language_codes, search_column
-from archive.text.normalize import has_cjk, normalize_with_offsets
+from archive.models import Article, Mention, Rendition, language_codes, localized, search_column
+from archive.text.normalize import has_cjk, normalize, normalize_with_offsets
 from archive.text.query import MAX_QUERY_CHARS, MAX_TERMS, compile_query, highlight_terms, parse
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
@@ -399,7 +399,7 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         a.pk: a
         for a in Article.objects.filter(pk__in=ids)
         .select_related("outlet")
-        .prefetch_related("renditions", "authorships__person", "mentions__actor")
+        .prefetch_related("renditions", "authorships__person", "mentions__actor__aliases")
     }
     words = highlight_terms(parsed, seg)
     lexemes = re.findall(r"'((?:[^']|'')*)'", query_text)
@@ -415,19 +415,36 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         published = {
             r.language for r in article.renditions.all() if r.status == Rendition.Status.PUBLISHED
         }
+        actors = _actors(article, published)
+        more_cjk, more_latin = _named_actors(actors, cjk, latin)
         snippets = {
-            code: snippet(article, code, cjk, latin) if code in published else None
+            code: snippet(article, code, cjk + more_cjk, latin | more_latin)
+            if code in published
+            else None
             for code in language_codes()
         }
         hits.append(
-            Hit(
-                article=article,
-                score=float(score or 0.0),
-                snippets=snippets,
-                actors=_actors(article, published),
-            )
+            Hit(article=article, score=float(score or 0.0), snippets=snippets, actors=actors)
         )
     return hits
+
+
+def _named_actors(actors: list, cjk: list[str], latin: set[str]) -> tuple[list[str], set[str]]:
+    """Every name and alias of the hit's actors that the query names, to highlight as well: a
+    query 五角大楼 marks "Pentagon" in an English text it found through the actor."""
+    more_cjk: list[str] = []
+    more_latin: set[str] = set()
+    for actor in actors:
+        names = [localized(actor, "name", code) for code in language_codes()]
+        names = [normalize(n) for n in [*names, *(a.text for a in actor.aliases.all())] if n]
+        words = {w for n in names if not has_cjk(n) for w in re.findall(rf"[{LATIN}]+", n)}
+        named = any(w in names or (len(w) > 1 and any(w in n for n in names)) for w in cjk) or any(
+            w in names or (len(w) > 2 and w in words) for w in latin
+        )
+        if named:
+            more_cjk.extend(n for n in names if has_cjk(n))
+            more_latin.update(n for n in names if not has_cjk(n))
+    return more_cjk, more_latin
 
 
 def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) -> str:

@@ -22,6 +22,7 @@ from archive.actors import (
     actor_months,
     actors_alongside,
     actors_by_kind,
+    most_mentioned_actors,
 )
 from archive.api import BadRequest, search_arguments
 from archive.charts import month_bars_svg
@@ -51,7 +52,7 @@ def _everywhere(name: str, **kwargs) -> dict[str, str]:
 def _links(
     urls: dict[str, str],
     *,
-    canonical: str,
+    canonical: str | None,
     x_default: str | None,
     switch: dict[str, str] | None = None,
 ) -> dict:
@@ -100,11 +101,16 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @require_GET
 @condition(last_modified_func=_archive_modified)
 def home(request: HttpRequest) -> HttpResponse:
-    """The latest published pieces, which language versions each has, and the outlets."""
+    """The latest published pieces, which language versions each has, the outlets and the
+    most-mentioned actors."""
     urls = _everywhere("archive:home")
     context = {
         "articles": reading.latest_articles(),
         "outlets": reading.outlets_with_pieces(),
+        "actors": [
+            reading.actor_link(actor, get_language(), actor.article_count)
+            for actor in most_mentioned_actors()
+        ],
         **_links(urls, canonical=urls[get_language()], x_default="/"),
     }
     return render(request, "archive/home.html", context)
@@ -133,9 +139,12 @@ def article(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespo
     if slug != piece.slug(language):
         return redirect(piece.url(language), permanent=True)
     absolute = request.build_absolute_uri
+    actors = reading.article_actors(found)
     context = {
         "reading": found,
         "piece": piece,
+        "actors": actors,
+        "related": reading.related_pieces(piece, [link.actor.pk for link in actors]),
         "json_ld": linked_data.script(linked_data.article_graph(piece, absolute)),
         "opengraph": linked_data.opengraph(piece, found.shown, absolute),
         **_links(
@@ -229,7 +238,8 @@ FACET_LABELS = {
 }
 
 
-def search_page(request):
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
     """The search page: works without JavaScript; the same search as GET /api/search."""
     error = result = None
     try:
@@ -240,34 +250,94 @@ def search_page(request):
     except (BadRequest, SearchError) as exc:
         error = str(exc)
         arguments = {"q": request.GET.get("q", "")}
+    facet_groups = _facet_groups(result, request.GET) if result else []
+    urls = _everywhere("archive:search")
+    query = request.GET.urlencode()
     context = {
         "q": arguments.get("q", ""),
         "arguments": arguments,
         "result": result,
         "error": error,
-        "hits": _hit_rows(result) if result else [],
-        "facet_groups": _facet_groups(result, request.GET) if result else [],
+        "hits": _hit_rows(result, get_language()) if result else [],
+        "facet_groups": facet_groups,
+        "active_filters": _active_filters(arguments, facet_groups, request.GET),
+        "sort_links": _sort_links(arguments, request.GET),
         "page_query": _query_string(request.GET, page=None),
+        "first_number": (result.page - 1) * result.page_size + 1 if result else 1,
+        # Results are not canonical pages: the switcher keeps the query, nothing else links them.
+        **_links(
+            {},
+            canonical=None,
+            x_default=None,
+            switch={code: f"{path}?{query}" if query else path for code, path in urls.items()},
+        ),
     }
     return render(request, "archive/search.html", context, status=400 if error else 200)
 
 
-def _hit_rows(result) -> list[dict]:
+def _hit_rows(result, language: str) -> list[dict]:
     rows = []
     for hit in result.hits:
+        article = hit.article
         versions = [
             {
                 "code": code,
-                "name": LANGUAGE_NAMES[code],
-                "title": hit.article.text("title", code),
+                "title": article.text("title", code) or article.public_title(code),
                 "snippet": snippet,
-                "url": hit.article.url(code),
+                "url": article.url(code),
             }
             for code, snippet in hit.snippets.items()
             if snippet is not None
         ]
-        rows.append({"article": hit.article, "versions": versions, "score": hit.score})
+        rows.append(
+            {
+                "article": article,
+                "versions": versions,
+                "date": article.original_published_on,
+                "actors": [reading.actor_link(a, language) for a in hit.actors[:HIT_ACTORS]],
+                "more_actors": max(0, len(hit.actors) - HIT_ACTORS),
+                "score": hit.score,
+            }
+        )
     return rows
+
+
+HIT_ACTORS = 8
+
+
+def _active_filters(arguments: dict, groups: list[dict], params) -> list[dict]:
+    """The filters in force, each with its name and a link that removes it."""
+    names = {(g["kind"], item["value"]): item["name"] for g in groups for item in g["items"]}
+    active = []
+    for kind in FILTERS:
+        value = arguments.get(kind)
+        if not value:
+            continue
+        value = str(value)
+        name = names.get((kind, value)) or (
+            LANGUAGE_NAMES.get(value, value) if kind == "lang" else value
+        )
+        active.append(
+            {
+                "label": FACET_LABELS[kind],
+                "name": name,
+                "url": "?" + _query_string(params, page=None, **{kind: None}),
+            }
+        )
+    return active
+
+
+def _sort_links(arguments: dict, params) -> list[dict]:
+    current = arguments.get("sort") or "relevance"
+    return [
+        {
+            "label": label,
+            "current": value == current,
+            "url": "?"
+            + _query_string(params, page=None, sort=None if value == "relevance" else value),
+        }
+        for value, label in (("relevance", _("Most relevant")), ("date", _("Newest first")))
+    ]
 
 
 def _query_string(params, **changes) -> str:
@@ -297,6 +367,7 @@ def _facet_groups(result, params) -> list[dict]:
                 name = names.get(language) or next(iter(names.values()), value)
             items.append(
                 {
+                    "value": value,
                     "name": name,
                     "count": entry["count"],
                     "active": active,

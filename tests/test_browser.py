@@ -2,8 +2,8 @@
 pytest-django's live server. Skipped (with the reason) where chromium or playwright is missing;
 no browser is ever downloaded.
 
-Screenshots of the home, article and side-by-side pages at phone (390 px) and desktop (1280 px)
-width in both languages go to the git-ignored `screenshots/` folder, to be looked at.
+Screenshots of the home, article, side-by-side and search pages at phone (390 px) and desktop
+(1280 px) width in both languages go to the git-ignored `screenshots/` folder, to be looked at.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def browser():
 
 @pytest.fixture
 def archive() -> dict[str, Article]:
+    # As `make run` does: the actor register first, so the seed's mentions are found on import.
+    call_command("import_actors", str(REPO / "fixtures" / "actors.jsonl"), verbosity=0)
     call_command("import_articles", str(REPO / "fixtures" / "seed.jsonl"), "--no-progress")
     ferry = f.import_article(f.bilingual_record())
     tea = f.bilingual_record("tea-stall", text=f.TEA_STALL, published_at="2025-10-20")
@@ -172,6 +174,7 @@ def test_screenshots(browser, live_server, archive, language, width):
         "article": ferry.url(language),
         "article-seed": seed.url(language),
         "parallel": f"/{language}/articles/{ferry.pk}/parallel/",
+        "search": f"/{language}/search/?q=" + ("五角大楼" if language == "zh-hans" else "Pentagon"),
     }
     for name, path in pages.items():
         response = page.goto(live_server.url + path)
@@ -185,3 +188,112 @@ def test_screenshots(browser, live_server, archive, language, width):
         shot(page, f"{name}-{language}-{width}", full_page=name != "article-seed")
     context.close()
     assert os.path.getsize(SCREENSHOTS / f"home-{language}-{width}.png") > 0
+
+
+SEED_TITLE = "Anthropic's 72-Hour Identity Crisis"
+
+
+@pytest.mark.parametrize(
+    ("language", "query"), [("zh-hans", "五角大楼"), ("en", "Pentagon")], ids=["zh", "en"]
+)
+def test_search_from_the_header_box_and_follow_a_result(
+    browser, live_server, archive, language, query
+):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/{language}/")
+    box = page.locator("header.site input[name=q]")
+    box.fill(query)
+    box.press("Enter")
+    page.wait_for_url(f"{live_server.url}/{language}/search/?q=*")
+    assert page.locator("#search-q").input_value() == query
+    # The seed is English only: a Chinese query finds it through its actor (五角大楼 = Pentagon).
+    seed = page.locator(".hit").filter(has=page.get_by_role("link", name=SEED_TITLE))
+    assert seed.count() == 1
+    assert seed.locator(".hit-version").get_attribute("lang") == "en"
+    assert seed.locator(".hit-actors a", has_text="Anthropic").count() == 1
+    # Highlighted: the query itself where the text has it, else the actor's name in the text.
+    marks = page.locator(".hit mark")
+    assert marks.count() > 0
+    assert page.evaluate("getComputedStyle(document.querySelector('.hit mark')).backgroundColor")
+    if language == "en":
+        assert "Pentagon" in seed.locator("mark").all_inner_texts()
+    # Filters beside the results on a wide screen.
+    facets = page.locator("details.facets").bounding_box()
+    results = page.locator("ol.results").bounding_box()
+    assert facets["x"] + facets["width"] <= results["x"] and abs(facets["y"] - results["y"]) < 40
+    seed.get_by_role("link", name=SEED_TITLE).click()
+    assert page.url == live_server.url + archive["seed"].url("en")
+    assert page.locator("h1").inner_text() == SEED_TITLE
+    context.close()
+
+
+def test_search_page_on_a_phone_folds_the_filters(browser, live_server, archive):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + "/en/search/?q=Pentagon")
+    details = page.locator("details.facets")
+    facet = details.get_by_role("link", name="Anthropic")
+    assert details.evaluate("d => d.open") is False and facet.is_hidden()
+    page.get_by_text("Filter the results").click()
+    assert details.evaluate("d => d.open") is True
+    # Long lists show their first entries; the rest fold under "All n".
+    assert details.get_by_role("link", name="Pete Hegseth").is_hidden()
+    details.get_by_text("All 30").click()
+    assert details.get_by_role("link", name="Pete Hegseth").is_visible()
+    facet.click()
+    page.wait_for_url("**actor=anthropic*")
+    assert "Anthropic" in page.locator(".active-filters").inner_text()
+    assert no_horizontal_scroll(page)
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "name", "slug"),
+    [
+        ("en", "Hegs", "Pete Hegseth", "pete-hegseth"),
+        ("zh-hans", "马斯", "埃隆·马斯克", "elon-musk"),
+    ],
+    ids=["en", "zh"],
+)
+def test_typing_suggests_actors(browser, live_server, archive, language, typed, name, slug):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/{language}/")
+    box = page.locator("#site-search")
+    box.press_sequentially(typed, delay=40)
+    listbox = page.get_by_role("listbox")
+    listbox.wait_for()
+    assert box.get_attribute("aria-expanded") == "true"
+    option = page.get_by_role("option").filter(has_text=name)
+    assert option.count() == 1
+    shot(page, f"search-suggestions-{language}-desktop", full_page=False)
+    # Keyboard: down to the actor, Enter opens its page.
+    options = page.get_by_role("option").all_inner_texts()
+    index = next(i for i, t in enumerate(options) if name in t)
+    for _ in range(index + 1):
+        box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == option.get_attribute("id")
+    box.press("Enter")
+    page.wait_for_url(f"{live_server.url}/{language}/actors/{slug}/")
+    assert name in page.locator("h1").inner_text()
+    context.close()
+
+
+def test_suggestions_on_the_search_page_close_with_escape_and_the_box_still_searches(
+    browser, live_server, archive
+):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + "/zh-hans/search/")
+    box = page.locator("#search-q")
+    box.press_sequentially("马斯", delay=40)
+    page.get_by_role("listbox").wait_for()
+    assert no_horizontal_scroll(page)
+    shot(page, "search-suggestions-zh-hans-phone", full_page=False)
+    box.press("Escape")
+    assert page.get_by_role("listbox").is_hidden()
+    box.press("Enter")  # nothing chosen: a plain search for the typed text
+    page.wait_for_url("**/zh-hans/search/?q=*")
+    assert page.locator(".result-count").is_visible()
+    context.close()

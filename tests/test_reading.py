@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import re
 
 import pytest
 from django.core.management import call_command
@@ -14,14 +15,16 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from archive import services
-from archive.models import Article, Rendition
+from archive.models import Article, Mention, Rendition
 from tests import factories as f
 from tests.conftest import REPO
 from tests.pages import find, text
+from tests.test_actors import actor
 
 pytestmark = pytest.mark.django_db
 
 SEED = REPO / "fixtures" / "seed.jsonl"
+ACTORS = REPO / "fixtures" / "actors.jsonl"
 
 
 @pytest.fixture
@@ -315,9 +318,27 @@ def test_body_text_is_escaped(client):
 
 
 def test_article_page_costs_a_fixed_number_of_queries(client, ferry, django_assert_max_num_queries):
+    # 1 last-modified, 4 for the article (outlet, versions, translators, authors), 1 for the
+    # actors it is about, 1 for related pieces (skipped when it is about no one).
     url = ferry.url("zh-hans")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         get(client, url)
+
+
+def test_actors_and_related_pieces_cost_the_same_for_few_or_many(
+    client, cast, django_assert_max_num_queries
+):
+    article = about("a", en="Musk, the Pentagon and Grok.", zh="马斯克与五角大楼。")
+    about("b", en="Musk again.", date="2025-02-01")
+    url = article.url("en")
+    with CaptureQueriesContext(connection) as few:
+        get(client, url)
+    for i in range(6):
+        about(f"more-{i}", en="Musk and Grok at the Pentagon.", zh="马斯克。", date="2025-03-01")
+    with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as many:
+        response = get(client, url)
+    assert len(many) == len(few)
+    assert len(find(response, "a", href="/en/actors/elon-musk/")) == 1
 
 
 # --- side by side --------------------------------------------------------------------------------
@@ -410,3 +431,176 @@ def test_a_translators_unpublished_work_is_not_listed(client, ferry):
     page = text(get(client, "/en/people/chen-xiaoyu/"))
     assert f.FERRY["title"]["zh-hans"] not in page
     assert "Nothing has been published yet." in page
+
+
+# --- what a piece is about: actors, related pieces, the home page's most mentioned ---------------
+
+
+@pytest.fixture
+def cast():
+    return {
+        "musk": actor("elon-musk", "person", "Elon Musk", "埃隆·马斯克", "Musk", "马斯克"),
+        "pentagon": actor(
+            "pentagon",
+            "government",
+            "U.S. Department of Defense",
+            "美国国防部",
+            "Pentagon",
+            "五角大楼",
+        ),
+        "grok": actor("grok", "product", "Grok", "", "Grok"),  # no Chinese name
+    }
+
+
+def about(external_id: str, *, en: str = "", zh: str = "", date: str = "2025-01-01", status=None):
+    """A piece with the given English and/or Chinese body (published unless `status` says)."""
+    record = {
+        "external_id": external_id,
+        "original_language": "zh-hans" if zh else "en",
+        "title": {},
+        "body": {},
+        "published_at": date,
+    }
+    if en:
+        record["title"]["en"], record["body"]["en"] = f"English {external_id}", en
+    if zh:
+        record["title"]["zh-hans"], record["body"]["zh-hans"] = f"中文{external_id}", zh
+    if status:
+        record["renditions"] = {code: {"status": s} for code, s in status.items()}
+    return f.import_article(record)
+
+
+def actor_links(response) -> list[tuple[str, str]]:
+    """(href, lang) of the links in the page's list of actors, in order."""
+    content = response.content.decode()
+    section = content[
+        content.index('id="actors-heading"') : content.index(
+            "</section>", content.index('id="actors-heading"')
+        )
+    ]
+    return re.findall(r'<a href="([^"]+)" lang="([^"]+)">', section)
+
+
+def test_article_lists_its_actors_most_mentioned_first_in_the_pages_language(client, cast):
+    article = about(
+        "talks",
+        zh="五角大楼回应了马斯克。五角大楼再次表态，五角大楼第三次。",
+        en="The Pentagon answered Musk. Grok was mentioned. Musk, Musk.",
+    )
+    en = get(client, article.url("en"))
+    # Pentagon 3 (zh) + 1 (en) = 4, Musk 1 + 3 = 4 → tie broken by slug; Grok 1.
+    assert actor_links(en) == [
+        ("/en/actors/elon-musk/", "en"),
+        ("/en/actors/pentagon/", "en"),
+        ("/en/actors/grok/", "en"),
+    ]
+    assert "Elon Musk" in text(en) and "U.S. Department of Defense" in text(en)
+    zh = get(client, article.url("zh-hans"))
+    # Chinese names where there are; Grok has none and keeps its English name, marked so.
+    assert actor_links(zh) == [
+        ("/zh-hans/actors/elon-musk/", "zh-Hans"),
+        ("/zh-hans/actors/pentagon/", "zh-Hans"),
+        ("/zh-hans/actors/grok/", "en"),
+    ]
+    assert "埃隆·马斯克" in text(zh) and "美国国防部" in text(zh)
+    assert "本文涉及" in text(zh)
+
+
+def test_rejected_mentions_and_unpublished_versions_do_not_count(client, cast):
+    article = about(
+        "drafty",
+        zh="五角大楼发表声明。",
+        en="Musk and Grok, in a draft translation.",
+        status={"en": "draft"},
+    )
+    Mention.objects.filter(article=article, actor=cast["pentagon"]).update(state="rejected")
+    response = get(client, article.url("zh-hans"))
+    assert 'id="actors-heading"' not in response.content.decode()
+    assert not find(response, "a", href="/zh-hans/actors/pentagon/")
+    assert not find(response, "a", href="/zh-hans/actors/elon-musk/")
+    assert not find(response, "a", href="/zh-hans/actors/grok/")
+
+
+def related_titles(response) -> list[str]:
+    content = response.content.decode()
+    if 'id="related-heading"' not in content:
+        return []
+    start = content.index('id="related-heading"')
+    section = content[start : content.index("</section>", start)]
+    return re.findall(r'<a href="[^"]+" lang="[^"]+">([^<]+)</a>', section)
+
+
+def test_related_pieces_share_the_most_actors_newest_first_on_ties(client, cast):
+    article = about("main", en="Musk, the Pentagon and Grok.", date="2025-01-01")
+    about("two", en="Musk and the Pentagon.", date="2024-01-01")
+    about("older-one", en="Musk alone.", date="2024-06-01")
+    about("newer-one", zh="马斯克一人。", date="2025-06-01")  # Chinese only, shared in Chinese
+    about("none", en="Nobody at all.", date="2025-07-01")
+    about("draft", en="Musk, the Pentagon and Grok.", status={"en": "draft"})
+    rejected = about("rejected", en="Grok and Musk.", date="2025-08-01")
+    Mention.objects.filter(article=rejected).update(state="rejected")
+    en = get(client, article.url("en"))
+    assert related_titles(en) == ["English two", "中文newer-one", "English older-one"]
+    assert find(en, "a", href=Article.objects.get(external_id="two").url("en"), lang="en")
+    assert "2 actors in common" in text(en)
+    # The Chinese-only piece: its Chinese title and page, marked Chinese, on the English page.
+    newer = Article.objects.get(external_id="newer-one")
+    assert find(en, "a", href=newer.url("en"), lang="zh-Hans")
+    zh = get(client, article.url("zh-hans"))
+    assert "共同涉及 2 个" in text(zh)
+
+
+def test_at_most_five_related_pieces(client, cast):
+    article = about("main", en="Musk.")
+    for i in range(7):
+        about(f"other-{i}", en="Musk again.", date=f"2025-0{i + 1}-01")
+    titles = related_titles(get(client, article.url("en")))
+    assert titles == [f"English other-{i}" for i in (6, 5, 4, 3, 2)]
+
+
+def test_a_piece_about_no_one_has_no_actor_or_related_sections(client, ferry):
+    content = get(client, ferry.url("en")).content.decode()
+    assert 'id="actors-heading"' not in content and 'id="related-heading"' not in content
+
+
+def test_the_seed_lists_its_actors_on_its_page(client):
+    call_command("import_actors", str(ACTORS), verbosity=0)
+    call_command("import_articles", str(SEED), "--no-progress", verbosity=0)
+    seed = Article.objects.get(external_id="anthropic-72-hour-identity-crisis")
+    for language in ("en", "zh-hans"):
+        response = get(client, seed.url(language))
+        hrefs = [href for href, _ in actor_links(response)]
+        for slug in ("anthropic", "pentagon", "elon-musk", "deepseek", "pete-hegseth"):
+            assert f"/{language}/actors/{slug}/" in hrefs, (language, slug)
+        # The piece is about Anthropic above all.
+        assert hrefs[0] == f"/{language}/actors/anthropic/"
+    zh = text(get(client, seed.url("zh-hans")))
+    assert "皮特·赫格塞思" in zh and "深度求索" in zh
+
+
+def test_home_lists_the_most_mentioned_actors(client, cast):
+    about("one", en="Musk and the Pentagon.")
+    about("two", zh="马斯克。")
+    about("three", en="Musk, again.")
+    about("draft", en="Grok, Grok, Grok.", status={"en": "draft"})
+    en = get(client, "/en/")
+    content = en.content.decode()
+    start = content.index('id="actors-heading"')
+    section = content[start : content.index("</aside>", start)]
+    assert re.findall(r'href="/en/actors/([^/]+)/"', section) == ["elon-musk", "pentagon"]
+    assert "3 pieces" in text(en) and "1 piece" in text(en)
+    assert find(en, "a", href="/en/actors/")
+    zh = get(client, "/zh-hans/")
+    assert find(zh, "a", href="/zh-hans/actors/elon-musk/", lang="zh-Hans")
+    assert "埃隆·马斯克" in text(zh) and "3 篇" in text(zh)
+
+
+def test_home_shows_at_most_twelve_actors(client):
+    names = [f"Name{chr(65 + i)}" for i in range(14)]
+    for i, name in enumerate(names):
+        actor(f"actor-{i}", "person", name, "", name)
+    about("crowd", en=" ".join(names) + ".")
+    content = get(client, "/en/").content.decode()
+    start = content.index('id="actors-heading"')
+    section = content[start : content.index("</aside>", start)]
+    assert len(re.findall(r'href="/en/actors/actor-', section)) == 12

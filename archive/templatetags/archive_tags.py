@@ -39,6 +39,18 @@ def article_url(article, code: str) -> str:
     return article.url(code)
 
 
+@register.filter
+def public_title(article, code: str) -> str:
+    """The title of the version a reader of `code` is shown."""
+    return article.public_title(code)
+
+
+@register.filter
+def shown_tag(article, code: str) -> str:
+    """The BCP 47 tag of the version a reader of `code` is shown (for `lang`)."""
+    return language_tag(article.reading_language(code) or code)
+
+
 @register.inclusion_tag("archive/_language_switcher.html", takes_context=True)
 def language_switcher(context) -> dict:
     request = context.get("request")

@@ -1,0 +1,200 @@
+"""The search page, /<lang>/search/: hits with both titles and snippets (marked by language), the
+actors of each hit, facet links, filters in force, sort links, pagination, messages, escaping,
+both UI languages, and the hooks of the actor suggestions (the script itself: test_browser.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from archive.models import Article
+from tests import factories as f
+from tests.pages import find, text
+from tests.test_actors import actor
+
+pytestmark = pytest.mark.django_db
+
+
+def piece(external_id: str, *, en=None, zh=None, date="2025-03-01", outlet="Harbor Daily"):
+    """zh/en are (title, body) pairs; the Chinese is the original when there is one."""
+    record = {
+        "external_id": external_id,
+        "original_language": "zh-hans" if zh else "en",
+        "title": {},
+        "body": {},
+        "outlet": {"name": {"en": outlet}},
+        "published_at": date,
+    }
+    for code, pair in (("zh-hans", zh), ("en", en)):
+        if pair:
+            record["title"][code], record["body"][code] = pair
+    return f.import_article(record)
+
+
+@pytest.fixture
+def archive():
+    actor(
+        "pentagon", "government", "U.S. Department of Defense", "美国国防部", "Pentagon", "五角大楼"
+    )
+    actor("elon-musk", "person", "Elon Musk", "埃隆·马斯克", "Musk", "马斯克")
+    return {
+        "both": piece(
+            "both",
+            zh=("五角大楼的新合同", "五角大楼与马斯克签订了新合同。"),
+            en=("The Pentagon's new contract", "The Pentagon signed a new contract with Musk."),
+            date="2025-05-01",
+        ),
+        "english": piece(
+            "english",
+            en=("A quiet week", "Nothing from the Pentagon this week."),
+            date="2024-02-01",
+            outlet="Lantern Press",
+        ),
+    }
+
+
+def get(client, path, params, status=200):
+    response = client.get(path, params)
+    assert response.status_code == status, (path, params, response.status_code)
+    return response
+
+
+def test_hits_show_both_titles_and_snippets_marked_by_language(client, archive):
+    response = get(client, "/en/search/", {"q": "Pentagon"})
+    content = response.content.decode()
+    both = archive["both"]
+    # Both versions of the bilingual piece, each in its own language, with its own link.
+    (zh,) = find(response, "div", class_="hit-version", lang="zh-Hans")
+    assert find(response, "a", href=both.url("zh-hans"), hreflang="zh-Hans")
+    assert find(response, "a", href=both.url("en"), hreflang="en")
+    assert len(find(response, "div", class_="hit-version", lang="en")) == 2
+    assert "五角大楼的新合同" in content and "The Pentagon&#x27;s new contract" in content
+    # Highlights in both languages: the English word, and its Chinese alias.
+    assert "<mark>Pentagon</mark>" in content
+    # The language badges are in the UI's language.
+    assert find(response, "span", class_="badge", lang="en")
+    # The hit's actors as links to their pages, in the page's language.
+    assert find(response, "a", href="/en/actors/pentagon/", lang="en")
+    assert find(response, "a", href="/en/actors/elon-musk/", lang="en")
+    assert "2 results" in text(response)
+
+
+def test_the_chinese_search_page(client, archive):
+    response = get(client, "/zh-hans/search/", {"q": "五角大楼"})
+    page = text(response)
+    assert find(response, "html")[0]["lang"] == "zh-Hans"
+    assert "<mark>五角大楼</mark>" in response.content.decode()
+    assert "2 条结果" in page  # the English-only piece is found through its actor
+    assert "筛选结果" in page and "排序：" in page
+    assert find(response, "a", href="/zh-hans/actors/pentagon/", lang="zh-Hans")
+    assert "美国国防部" in page and "埃隆·马斯克" in page
+    assert find(response, "span", class_="badge", lang="zh-Hans")
+
+
+def test_facet_links_filter_and_the_filter_in_force_can_be_removed(client, archive):
+    response = get(client, "/en/search/", {"q": "Pentagon"})
+    facet_links = [a["href"] for a in find(response, "a") if "actor=" in a.get("href", "")]
+    assert "?q=Pentagon&actor=elon-musk" in facet_links
+    assert find(response, "a", href="?q=Pentagon&outlet=lantern-press")
+    assert find(response, "a", href="?q=Pentagon&lang=zh-hans")
+    assert find(response, "details", class_="facets")
+
+    filtered = get(client, "/en/search/", {"q": "Pentagon", "actor": "elon-musk"})
+    assert "1 result" in text(filtered)
+    # The active facet is marked, and links back to the unfiltered search.
+    (active,) = find(filtered, "a", class_="active")
+    assert active["href"] == "?q=Pentagon" and active["aria-current"] == "true"
+    # The filter in force, named, with a link that removes it; the box keeps it for a new query.
+    content = filtered.content.decode()
+    assert re.search(r"Actor:</span> Elon Musk <a href=\"\?q=Pentagon\"", content)
+    assert find(filtered, "input", type="hidden", name="actor", value="elon-musk")
+
+
+def test_sort_links_and_pagination_keep_the_query(client, archive):
+    response = get(client, "/en/search/", {"q": "Pentagon", "page_size": "1"})
+    assert find(response, "a", href="?q=Pentagon&page_size=1&sort=date")
+    assert find(response, "strong", aria_current="true")
+    assert find(response, "a", rel="next", href="?q=Pentagon&page_size=1&page=2")
+    assert "Page 1 of 2" in text(response)
+    second = get(client, "/en/search/", {"q": "Pentagon", "page_size": "1", "page": "2"})
+    assert find(second, "a", rel="prev", href="?q=Pentagon&page_size=1")
+    assert find(second, "ol", class_="results", start="2")
+    by_date = get(client, "/en/search/", {"q": "Pentagon", "sort": "date"})
+    assert find(by_date, "a", href="?q=Pentagon")  # back to relevance
+    titles = re.findall(r'class="hit-title"><a href="/en/[^"]+"', by_date.content.decode())
+    assert titles and by_date.content.decode().index("new contract") < (
+        by_date.content.decode().index("A quiet week")
+    )
+
+
+def test_messages_and_errors_are_shown(client, archive):
+    response = get(client, "/en/search/", {"q": "-google"})
+    assert "cannot only exclude" in text(response)
+    bad = get(client, "/en/search/", {"q": "x", "year": "abc"}, status=400)
+    assert find(bad, "p", role="alert")
+    nothing = get(client, "/en/search/", {"q": "zebra"})
+    assert "0 results" in text(nothing) and "Nothing matched" in text(nothing)
+
+
+def test_the_query_titles_and_names_are_escaped(client, archive):
+    actor("evil", "organisation", "Evil <i>Corp</i>", "", "Evilcorp")
+    piece("tags", en=("Tags <b>in</b> a title", "The Pentagon and Evilcorp <script>x()</script>."))
+    content = get(client, "/en/search/", {"q": "Pentagon"}).content.decode()
+    assert "<b>in</b>" not in content and "Tags &lt;b&gt;in&lt;/b&gt;" in content
+    assert "<script>x()" not in content and "&lt;script&gt;" in content
+    assert "<i>Corp</i>" not in content and "Evil &lt;i&gt;Corp&lt;/i&gt;" in content
+    assert "<mark>Pentagon</mark>" in content
+    response = get(client, "/en/search/", {"q": '"<img src=x onerror=alert(1)>'})
+    content = response.content.decode()
+    assert "<img src=x" not in content
+    (box,) = find(response, "input", id="search-q")
+    assert box["value"] == '"<img src=x onerror=alert(1)>'  # the parser unescapes the &lt;
+
+
+def test_no_query_explains_the_page_and_the_header_box_is_not_repeated(client, archive):
+    response = get(client, "/zh-hans/search/", {})
+    assert not find(response, "ol", class_="results")
+    assert "检索所有已发布文章" in text(response)
+    forms = find(response, "form")
+    assert [form["action"] for form in forms] == ["/zh-hans/search/"]
+    assert find(response, "meta", name="robots", content="noindex, follow")
+
+
+def test_an_actor_filter_alone_lists_its_pieces(client, archive):
+    response = get(client, "/en/search/", {"actor": "pentagon"})
+    assert "2 results" in text(response)
+    assert "Actor:" in text(response)
+
+
+def test_the_language_switcher_keeps_the_search(client, archive):
+    response = get(client, "/en/search/", {"q": "五角大楼"})
+    (link,) = find(response, "a", hreflang="zh-Hans", lang="zh-Hans")
+    assert link["href"] == "/zh-hans/search/?q=%E4%BA%94%E8%A7%92%E5%A4%A7%E6%A5%BC"
+
+
+def test_both_search_boxes_are_wired_for_actor_suggestions(client, archive):
+    home = get(client, "/zh-hans/", {})
+    search_page = get(client, "/zh-hans/search/", {"q": "x"})
+    for response, box_id in ((home, "site-search"), (search_page, "search-q")):
+        (wrapper,) = find(response, "div", class_="suggest")
+        assert wrapper["data-suggest"] == "/api/actors"
+        assert wrapper["data-actor-url"] == "/zh-hans/actors/actor-slug/"
+        assert wrapper["data-language"] == "zh-hans"
+        assert find(response, "input", id=box_id, name="q", autocomplete="off")
+        (script,) = [a for a, _ in [(a, "") for a in find(response, "script")] if a.get("src")]
+        assert script["src"].endswith("archive/search.js") and "defer" in script
+
+
+def test_the_seed_is_found_in_both_languages_through_its_actors(client):
+    from django.core.management import call_command
+
+    from tests.conftest import REPO
+
+    call_command("import_actors", str(REPO / "fixtures" / "actors.jsonl"), verbosity=0)
+    call_command("import_articles", str(REPO / "fixtures" / "seed.jsonl"), "--no-progress")
+    seed = Article.objects.get(external_id="anthropic-72-hour-identity-crisis")
+    for language, q in (("zh-hans", "五角大楼"), ("en", "Pentagon"), ("zh-hans", "赫格塞思")):
+        response = get(client, f"/{language}/search/", {"q": q})
+        assert find(response, "a", href=seed.url("en"), hreflang="en"), (language, q)
+        assert find(response, "a", href=f"/{language}/actors/anthropic/")
