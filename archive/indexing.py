@@ -31,7 +31,7 @@ from archive.models import (
     localized,
     search_column,
 )
-from archive.text.segment import Segmenter
+from archive.text.segment import Segmenter, char_grams_vector
 
 CONFIG = "english"
 # tsvector holds at most 1 MB and positions up to 16,383. Text beyond these lengths (far more than
@@ -95,7 +95,7 @@ def _analyse(seg: Segmenter, texts: Iterable[str], limit: int) -> tuple[str, str
     return (
         " ".join(p for p in precise if p),
         " ".join(s for s in subwords if s),
-        " the ".join(c for c in chars if c),
+        " ".join(c for c in chars if c),
     )
 
 
@@ -118,7 +118,7 @@ def language_texts(article: Article, language: str, seg: Segmenter) -> tuple[lis
     m_precise, m_sub, m_chars = _analyse(seg, middle, MAX["B"])
     b_precise, b_sub, b_chars = _analyse(seg, [article.text("body", language)], MAX["C"])
     names, _sub, _chars = _analyse(seg, every_name, MAX["B"])
-    chars = " the ".join(c for c in (t_chars, m_chars, b_chars) if c)
+    chars = char_grams_vector(" ".join(c for c in (t_chars, m_chars, b_chars) if c))
     head = [t_precise, t_sub, m_precise, m_sub]
     return [*head, b_precise, b_sub, names, chars], head
 
@@ -134,7 +134,12 @@ def document_texts(article: Article, seg: Segmenter | None = None) -> list[str]:
 
 
 def _vector(weights: tuple[str, ...]) -> str:
-    return " || ".join(f"setweight(to_tsvector('{CONFIG}', %s), '{w}')" for w in weights)
+    """The SQL of one vector from its slots' texts; the character slot (always last) is a
+    tsvector literal already (`char_grams_vector`)."""
+    words = [f"setweight(to_tsvector('{CONFIG}', %s), '{w}')" for w in weights]
+    if weights == FULL_WEIGHTS:
+        words[-1] = "%s::tsvector"
+    return " || ".join(words)
 
 
 def _assignments() -> list[tuple[str, str]]:

@@ -497,3 +497,16 @@ def test_index_update_is_idempotent(archive):
     after = Article.objects.values_list(*columns).get(pk=article.pk)
     assert all(before)
     assert before == after
+
+
+def test_the_planner_knows_what_text_matching_costs():
+    """Migration 0004 raises ts_match_vq's cost so that common terms use the GIN index."""
+    from archive.checks import text_match_cost
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT procost FROM pg_proc WHERE proname = 'ts_match_vq'")
+        assert cursor.fetchone()[0] >= 100
+        assert text_match_cost(databases=["default"]) == []
+        cursor.execute("ALTER FUNCTION ts_match_vq(tsvector, tsquery) COST 1")  # rolled back
+    (warning,) = text_match_cost(databases=["default"])
+    assert warning.id == "archive.W001"

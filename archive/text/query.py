@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from archive.text.normalize import CJK, has_cjk, normalize
-from archive.text.segment import Segmenter
+from archive.text.segment import Segmenter, char_pairs
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 24
@@ -94,6 +94,14 @@ def quote(text: str, weights: str = "") -> str:
     return f"'{escaped}'" + (f":{weights}" if weights else "")
 
 
+def _by_characters(text: str) -> str:
+    """A CJK string matched on the character stream: the character itself, its one pair, or its
+    pairs in order (a phrase) — all plain lexeme lookups in the index."""
+    if len(text) == 1:
+        return quote(text)
+    return quote(" ".join(char_pairs(text)))
+
+
 def compile_term(term: Term, segmenter: Segmenter) -> str:
     """A tsquery fragment for one term (see the module's docstring)."""
     text = term.text
@@ -104,15 +112,17 @@ def compile_term(term: Term, segmenter: Segmenter) -> str:
         return ""
     if term.phrase:
         fragment = quote(" ".join(words))
-        if _ALL_CJK.match(text.replace(" ", "")) and len(words) > 1:
-            fragment = f"({fragment} | {quote(' '.join(text.replace(' ', '')), 'D')})"
+        compact = text.replace(" ", "")
+        if _ALL_CJK.match(compact) and len(words) > 1:
+            fragment = f"({fragment} | {_by_characters(compact)})"
         return fragment
     parts = []
     for word in words:
-        if not has_cjk(word) or len(word) == 1 or segmenter.is_word(word):
+        # A Latin word, a character, a pair (itself a lexeme of the character stream), a word.
+        if not has_cjk(word) or len(word) <= 2 or segmenter.is_word(word):
             parts.append(quote(word))
-        else:  # not in the dictionary: the word as segmented, or its characters in order
-            parts.append(f"({quote(word)} | {quote(' '.join(word), 'D')})")
+        else:  # not in the dictionary: the word as segmented, or the string on the characters
+            parts.append(f"({quote(word)} | {_by_characters(word)})")
     return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
 

@@ -7,8 +7,9 @@ A document is analysed into three token streams, all of normalised text (see nor
 - `precise`: precise-mode segmentation, words in order — positions for phrase queries;
 - `subwords`: what search-mode segmentation would add (国防, 部长 inside 国防部长), so that a word
   inside a longer word is found without disturbing the positions of `precise`;
-- `chars`: every CJK character in order, with a breaker between runs — one- and two-character
-  queries and any substring that is not a dictionary word are answered from these.
+- `chars`: the CJK runs, from which `char_grams_vector` indexes every character and every pair of
+  adjacent characters — one- and two-character queries and any substring that is not a
+  dictionary word are answered from these.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ from archive.text.normalize import CJK, has_cjk, normalize
 
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _CJK_RUNS = re.compile(f"[{CJK}]+")
-# A token that ends a run of characters in the `chars` stream: the English configuration drops it
-# as a stop word but still counts its position, so characters on either side are not adjacent.
-BREAK = "the"
 # Tokens that carry no searchable text.
 _SKIP = re.compile(r"^[\W_]+$", re.UNICODE)
 _NAME_PARTS = re.compile(r"[\s·•・.]+")
@@ -106,5 +104,34 @@ class Segmenter:
 
 
 def chars_stream(text: str) -> str:
-    """CJK characters separated by spaces, runs separated by BREAK (see above)."""
-    return f" {BREAK} ".join(" ".join(run) for run in _CJK_RUNS.findall(text))
+    """The CJK runs of a text, separated by spaces (input of `char_grams_vector`)."""
+    return " ".join(_CJK_RUNS.findall(text))
+
+
+MAX_POSITIONS = 256  # per lexeme in a tsvector
+MAX_POSITION = 16_383
+
+
+def char_grams_vector(runs: str, weight: str = "D") -> str:
+    """A tsvector literal of every character and every pair of adjacent characters of the runs,
+    each pair at the position of its first character. A query for any substring (美; 防部; a name
+    not in the dictionary) is then a lexeme lookup or a phrase of pairs, with no word needed.
+    Runs are two positions apart, so no pair or phrase spans two runs."""
+    positions: dict[str, list[int]] = {}
+    position = 1
+    for run in runs.split():
+        for i, char in enumerate(run):
+            at = min(position + i, MAX_POSITION)
+            positions.setdefault(char, []).append(at)
+            if i + 1 < len(run):
+                positions.setdefault(run[i : i + 2], []).append(at)
+        position += len(run) + 1
+    return " ".join(
+        f"'{lexeme}':" + ",".join(f"{p}{weight}" for p in sorted(set(found))[:MAX_POSITIONS])
+        for lexeme, found in positions.items()
+    )
+
+
+def char_pairs(text: str) -> list[str]:
+    """The pairs of adjacent characters of a CJK string (what `char_grams_vector` indexes)."""
+    return [text[i : i + 2] for i in range(len(text) - 1)]
