@@ -123,6 +123,36 @@ def language_texts(article: Article, language: str, seg: Segmenter) -> tuple[lis
     return [*head, b_precise, b_sub, names, chars], head
 
 
+PREFETCH += ("authorships__person", "renditions__translatorships__person")
+
+
+def facet_keys(article: Article) -> list[str]:
+    """The keys the search filters and counts facets by: "kind:value" for the published
+    languages, the outlet, authors, translators of published versions, the actors the published
+    versions are about, and the year. Empty while nothing is published."""
+    languages = published_languages(article)
+    if not languages:
+        return []
+    keys = [f"lang:{code}" for code in languages]
+    if article.outlet_id:
+        keys.append(f"outlet:{article.outlet.slug}")
+    keys += [f"author:{a.person.slug}" for a in article.authorships.all()]
+    keys += [
+        f"translator:{t.person.slug}"
+        for r in article.renditions.all()
+        if r.language in languages
+        for t in r.translatorships.all()
+    ]
+    keys += [
+        f"actor:{m.actor.slug}"
+        for m in article.mentions.all()
+        if m.state != Mention.State.REJECTED and m.language in languages
+    ]
+    if article.original_published_on:
+        keys.append(f"year:{article.original_published_on.year}")
+    return sorted(set(keys))
+
+
 def document_texts(article: Article, seg: Segmenter | None = None) -> list[str]:
     """Every slot's text of every language, in the order of UPDATE_SQL's parameters."""
     seg = seg or segmenter()
@@ -153,12 +183,12 @@ def _assignments() -> list[tuple[str, str]]:
 UPDATE_SQL = (
     f"UPDATE {Article._meta.db_table} SET "
     + ", ".join(f"{column} = {vector}" for column, vector in _assignments())
-    + " WHERE id = %s"
+    + ", facet_keys = %s WHERE id = %s"
 )
 STALE_SQL = (
     f"SELECT id FROM {Article._meta.db_table} WHERE id = %s AND ("
     + " OR ".join(f"{column} IS DISTINCT FROM {vector}" for column, vector in _assignments())
-    + ")"
+    + " OR facet_keys IS DISTINCT FROM %s::varchar[])"
 )
 
 
@@ -172,12 +202,15 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
     ids = [pk for pk in article_ids if pk not in loaded]
     if ids:
         loaded.update(
-            (a.pk, a) for a in Article.objects.filter(pk__in=ids).prefetch_related(*PREFETCH)
+            (a.pk, a)
+            for a in Article.objects.filter(pk__in=ids)
+            .select_related("outlet")
+            .prefetch_related(*PREFETCH)
         )
     rows = []
     seg = segmenter()
     for pk, article in loaded.items():
-        rows.append([*document_texts(article, seg), pk])
+        rows.append([*document_texts(article, seg), facet_keys(article), pk])
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(UPDATE_SQL, rows)
@@ -185,13 +218,14 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
 
 def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200, progress=None):
     """Yield ids of articles whose stored vectors differ from a fresh build."""
-    queryset = Article.objects.order_by("pk").prefetch_related(*PREFETCH)
+    queryset = Article.objects.order_by("pk").select_related("outlet").prefetch_related(*PREFETCH)
     if article_ids is not None:
         queryset = queryset.filter(pk__in=list(article_ids))
     seg = segmenter()
     with connection.cursor() as cursor:
         for article in queryset.iterator(chunk_size=batch):
-            cursor.execute(STALE_SQL, [article.pk, *document_texts(article, seg)])
+            texts = document_texts(article, seg)
+            cursor.execute(STALE_SQL, [article.pk, *texts, facet_keys(article)])
             if progress:
                 progress(1)
             if cursor.fetchone():

@@ -19,6 +19,7 @@ Rendition per language) consistent.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
@@ -212,7 +213,11 @@ class Article(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # The search index: two tsvectors per language, `search_<lang>` and `search_head_<lang>`
-    # (added below for every language in settings.LANGUAGES; see archive/indexing.py).
+    # (added below for every language in settings.LANGUAGES; see archive/indexing.py), and the
+    # keys of its facets and filters ("lang:en", "outlet:<slug>", "actor:<slug>", "year:2025"…).
+    facet_keys = ArrayField(
+        models.CharField(max_length=250), default=list, blank=True, editable=False
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -222,6 +227,7 @@ class Article(models.Model):
         verbose_name_plural = _("articles")
         indexes = [
             models.Index(fields=["-original_published_on", "-id"], name="article_published_idx"),
+            GinIndex(fields=["facet_keys"], name="article_facet_keys_gin"),
             *[
                 GinIndex(fields=[column], name=f"{column}_gin")
                 for code in language_codes()

@@ -21,16 +21,24 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import connection
 from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.utils import build_localized_fieldname
 
 from archive.indexing import CONFIG, segmenter
-from archive.models import Article, Mention, Rendition, language_codes, localized, search_column
+from archive.models import (
+    Actor,
+    Article,
+    Mention,
+    Outlet,
+    Person,
+    Rendition,
+    language_codes,
+    localized,
+    search_column,
+)
 from archive.text.normalize import has_cjk, normalize, normalize_with_offsets
 from archive.text.query import MAX_QUERY_CHARS, MAX_TERMS, compile_query, highlight_terms, parse
 
@@ -103,42 +111,24 @@ class Filters:
     year: int | None = None
 
     def sql(self) -> tuple[list[str], list]:
-        where: list[str] = []
-        params: list = []
-        if self.lang:
-            if self.lang not in language_codes():
-                raise SearchError(_("Unknown language."))
-            where.append(
-                "EXISTS (SELECT 1 FROM archive_rendition r WHERE r.article_id = a.id "
-                "AND r.language = %s AND r.status = 'published')"
+        """WHERE clauses on the articles' facet keys (one GIN-indexed containment test)."""
+        if self.lang and self.lang not in language_codes():
+            raise SearchError(_("Unknown language."))
+        keys = [
+            f"{kind}:{value}"
+            for kind, value in (
+                ("lang", self.lang),
+                ("outlet", self.outlet),
+                ("author", self.author),
+                ("translator", self.translator),
+                ("actor", self.actor),
+                ("year", self.year),
             )
-            params.append(self.lang)
-        if self.outlet:
-            where.append("a.outlet_id IN (SELECT id FROM archive_outlet WHERE slug = %s)")
-            params.append(self.outlet)
-        if self.author:
-            where.append(
-                "EXISTS (SELECT 1 FROM archive_authorship s JOIN archive_person p "
-                "ON p.id = s.person_id WHERE s.article_id = a.id AND p.slug = %s)"
-            )
-            params.append(self.author)
-        if self.translator:
-            where.append(
-                "EXISTS (SELECT 1 FROM archive_rendition r JOIN archive_translatorship t "
-                "ON t.rendition_id = r.id JOIN archive_person p ON p.id = t.person_id "
-                "WHERE r.article_id = a.id AND r.status = 'published' AND p.slug = %s)"
-            )
-            params.append(self.translator)
-        if self.year:
-            where.append("a.original_published_on >= %s AND a.original_published_on < %s")
-            params.extend([date(self.year, 1, 1), date(self.year + 1, 1, 1)])
-        if self.actor:
-            where.append(
-                "EXISTS (SELECT 1 FROM archive_mention m JOIN archive_actor x ON x.id = m.actor_id "
-                "WHERE m.article_id = a.id AND m.state <> 'rejected' AND x.slug = %s)"
-            )
-            params.append(self.actor)
-        return where, params
+            if value
+        ]
+        if not keys:
+            return [], []
+        return ["a.facet_keys @> %s::varchar[]"], [keys]
 
 
 ORDER_BY_DATE = "a.original_published_on DESC NULLS LAST, a.id DESC"
@@ -233,10 +223,7 @@ class Query:
         return f"({sql})", [self.rank_tsquery] * len(columns)
 
 
-PUBLISHED = (
-    "EXISTS (SELECT 1 FROM archive_rendition p WHERE p.article_id = a.id "
-    "AND p.status = 'published')"
-)
+PUBLISHED = "a.facet_keys <> '{}'"  # facet keys are empty while nothing is published
 
 
 def _browse(result: SearchPage, where: list[str], params: list, seg, with_facets) -> SearchPage:
@@ -324,68 +311,44 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
     return rows
 
 
+FACET_KINDS = ("lang", "outlet", "author", "translator", "actor", "year")
+FACET_LIMIT = 30  # entries per kind
+
+
 def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
-    """Counts per language, outlet, author, translator, year and actor among the matches (among
-    the newest FACET_ROWS of them when there are more)."""
+    """Counts per language, outlet, author, translator, actor and year among the matches (among
+    the newest FACET_ROWS of them when there are more), from the matches' facet keys."""
     limited = count > FACET_ROWS
-    matches = (
-        f"SELECT a.id, a.outlet_id, a.original_published_on FROM {TABLE} a WHERE {where_sql}"
-        + (f" ORDER BY {ORDER_BY_DATE} LIMIT {FACET_ROWS}" if limited else "")
-    )
-    names = (
-        "json_build_object("
-        + ", ".join(
-            f"'{code}', x.{build_localized_fieldname('name', code)}" for code in language_codes()
-        )
-        + ")"
+    matches = f"SELECT a.facet_keys FROM {TABLE} a WHERE {where_sql}" + (
+        f" ORDER BY {ORDER_BY_DATE} LIMIT {FACET_ROWS}" if limited else ""
     )
     cursor.execute(
-        f"""
-        WITH m AS MATERIALIZED ({matches})
-        SELECT 'lang', r.language, NULL::json, count(*) FROM m
-          JOIN archive_rendition r ON r.article_id = m.id AND r.status = 'published'
-          GROUP BY r.language
-        UNION ALL
-        SELECT 'outlet', x.slug, {names}, count(*) FROM m
-          JOIN archive_outlet x ON x.id = m.outlet_id GROUP BY x.id
-        UNION ALL
-        SELECT 'author', x.slug, {names}, count(DISTINCT m.id) FROM m
-          JOIN archive_authorship s ON s.article_id = m.id
-          JOIN archive_person x ON x.id = s.person_id GROUP BY x.id
-        UNION ALL
-        SELECT 'translator', x.slug, {names}, count(DISTINCT m.id) FROM m
-          JOIN archive_rendition r ON r.article_id = m.id AND r.status = 'published'
-          JOIN archive_translatorship t ON t.rendition_id = r.id
-          JOIN archive_person x ON x.id = t.person_id GROUP BY x.id
-        UNION ALL
-        SELECT 'year', extract(year FROM m.original_published_on)::int::text, NULL::json,
-          count(*) FROM m WHERE m.original_published_on IS NOT NULL
-          GROUP BY extract(year FROM m.original_published_on)
-        UNION ALL
-        SELECT 'actor', x.slug, {names}, count(DISTINCT m.id) FROM m
-          JOIN archive_mention n ON n.article_id = m.id AND n.state <> 'rejected'
-          JOIN archive_actor x ON x.id = n.actor_id GROUP BY x.id
-        """,
-        params,
+        f"SELECT k, count(*) FROM ({matches}) m, unnest(m.facet_keys) k GROUP BY k", params
     )
-    facets: dict = {
-        "lang": [],
-        "outlet": [],
-        "author": [],
-        "translator": [],
-        "actor": [],
-        "year": [],
-    }
-    for kind, value, names_json, n in cursor.fetchall():
-        entry = {"value": value, "count": n}
-        if names_json is not None:
-            found = json.loads(names_json) if isinstance(names_json, str) else names_json
-            entry["name"] = {code: name for code, name in found.items() if name}
-        facets[kind].append(entry)
-    for kind in facets:
+    facets: dict = {kind: [] for kind in FACET_KINDS}
+    for key, n in cursor.fetchall():
+        kind, _, value = key.partition(":")
+        if kind in facets:
+            facets[kind].append({"value": value, "count": n})
+    for kind in FACET_KINDS:
         facets[kind].sort(key=lambda e: (-e["count"], e["value"]))
-        facets[kind] = facets[kind][:30]
+        facets[kind] = facets[kind][:FACET_LIMIT]
     facets["year"].sort(key=lambda e: e["value"], reverse=True)
+    for kind, model in (
+        ("outlet", Outlet),
+        ("author", Person),
+        ("translator", Person),
+        ("actor", Actor),
+    ):
+        slugs = [e["value"] for e in facets[kind]]
+        names = {
+            obj.slug: {
+                c: localized(obj, "name", c) for c in language_codes() if localized(obj, "name", c)
+            }
+            for obj in model.objects.filter(slug__in=slugs)
+        }
+        for entry in facets[kind]:
+            entry["name"] = names.get(entry["value"], {})
     if limited:
         facets["basis"] = f"the newest {FACET_ROWS} matches"
     return facets

@@ -451,11 +451,24 @@ def articles_create(*, records: list[ArticleRecord], contributors: Contributors)
         for rendition, translators in credits
         for i, p in enumerate(translators)
     )
+    # What indexing reads, already in hand: no query per article.
     by_article: dict[int, list[Rendition]] = {}
-    for rendition in renditions:
+    for rendition, translators in credits:
         by_article.setdefault(rendition.article_id, []).append(rendition)
+        rendition._prefetched_objects_cache = {
+            "translatorships": [
+                Translatorship(rendition=rendition, person=p, position=i)
+                for i, p in enumerate(translators)
+            ]
+        }
+    authors_of: dict[int, list[Authorship]] = {}
+    for authorship in authorships:
+        authors_of.setdefault(authorship.article_id, []).append(authorship)
     for article in articles:
-        article._prefetched_objects_cache = {"renditions": by_article[article.pk]}
+        article._prefetched_objects_cache = {
+            "renditions": by_article[article.pk],
+            "authorships": authors_of.get(article.pk, []),
+        }
     mentions_detect_new(articles=articles)
     search_index_update([], articles=articles)
     return articles

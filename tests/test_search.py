@@ -510,3 +510,18 @@ def test_the_planner_knows_what_text_matching_costs():
         cursor.execute("ALTER FUNCTION ts_match_vq(tsvector, tsquery) COST 1")  # rolled back
     (warning,) = text_match_cost(databases=["default"])
     assert warning.id == "archive.W001"
+
+
+def test_facet_keys_are_what_filters_and_facets_read(archive):
+    distill = Article.objects.get(external_id="distill")
+    assert distill.facet_keys == [
+        "author:lin-qiu",
+        "lang:en",
+        "lang:zh-hans",
+        "outlet:river-post",
+        "translator:mei-tan",
+        "year:2024",
+    ]
+    draft = add("draft-only", zh=("草稿", "未发布。"), en=None, zh_status="draft")
+    draft.refresh_from_db()
+    assert draft.facet_keys == []  # nothing published: nothing to filter or count
