@@ -5,3 +5,36 @@ from django.utils.translation import gettext_lazy as _
 class ArchiveConfig(AppConfig):
     name = "archive"
     verbose_name = _("Archive")
+
+    def ready(self) -> None:
+        # The revision history (django-reversion). Registered here, after modeltranslation (an
+        # earlier app) has added the per-language columns, so that versions store every language's
+        # text. The search vectors are derived, so they are left out.
+        import reversion
+
+        from archive.models import (
+            Actor,
+            ActorAlias,
+            Article,
+            Authorship,
+            GlossaryTerm,
+            Rendition,
+            Translatorship,
+            language_codes,
+            search_column,
+        )
+
+        vectors = [search_column(c, head=h) for c in language_codes() for h in (False, True)]
+        registrations = [
+            (Article, {"exclude": vectors, "follow": ["authorships"]}),
+            (Rendition, {"follow": ["translatorships"]}),
+            (Authorship, {}),
+            (Translatorship, {}),
+            (Actor, {"follow": ["aliases"]}),
+            (ActorAlias, {}),
+            (GlossaryTerm, {}),
+        ]
+        for model, options in registrations:
+            # The admin's VersionAdmin (autodiscovered first) may have registered some already.
+            if not reversion.is_registered(model):
+                reversion.register(model, **options)

@@ -29,10 +29,26 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
-from archive.indexing import CONFIG, segmenter
-from archive.models import Article, Mention, Rendition, language_codes, localized, search_column
+from archive.indexing import CONFIG, published_languages, segmenter
+from archive.models import (
+    Article,
+    GlossaryTerm,
+    Mention,
+    language_codes,
+    localized,
+    public_sql,
+    search_column,
+)
 from archive.text.normalize import has_cjk, normalize, normalize_with_offsets
-from archive.text.query import MAX_QUERY_CHARS, MAX_TERMS, compile_query, highlight_terms, parse
+from archive.text.query import (
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    Term,
+    compile_query,
+    compile_term,
+    highlight_terms,
+    parse,
+)
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 5_000
@@ -110,7 +126,7 @@ class Filters:
                 raise SearchError(_("Unknown language."))
             where.append(
                 "EXISTS (SELECT 1 FROM archive_rendition r WHERE r.article_id = a.id "
-                "AND r.language = %s AND r.status = 'published')"
+                f"AND r.language = %s AND {public_sql('r', 'a')})"
             )
             params.append(self.lang)
         if self.outlet:
@@ -126,7 +142,7 @@ class Filters:
             where.append(
                 "EXISTS (SELECT 1 FROM archive_rendition r JOIN archive_translatorship t "
                 "ON t.rendition_id = r.id JOIN archive_person p ON p.id = t.person_id "
-                "WHERE r.article_id = a.id AND r.status = 'published' AND p.slug = %s)"
+                f"WHERE r.article_id = a.id AND {public_sql('r', 'a')} AND p.slug = %s)"
             )
             params.append(self.translator)
         if self.year:
@@ -169,8 +185,9 @@ def search(
     filters = Filters(lang, actor, outlet, author, translator, year)
     where, params = filters.sql()
     seg = segmenter()
-    tsquery = compile_query(parsed, seg)
-    rank_tsquery = compile_query(parsed, seg, exclusions=False)
+    expand = glossary_expansion(seg)
+    tsquery = compile_query(parsed, seg, expand)
+    rank_tsquery = compile_query(parsed, seg, expand, exclusions=False)
     if not tsquery:
         if q and q.strip() and not parsed.messages:
             result.messages.append(str(MESSAGES["nothing"]))
@@ -208,6 +225,32 @@ def search(
     return result
 
 
+def glossary_renderings() -> dict[str, list[str]]:
+    """Each glossary term (normalised, either language) → its fixed renderings in the other."""
+    found: dict[str, list[str]] = {}
+    for zh, en in GlossaryTerm.objects.values_list("zh", "en"):
+        found.setdefault(normalize(zh), []).append(normalize(en))
+        found.setdefault(normalize(en), []).append(normalize(zh))
+    return found
+
+
+def glossary_expansion(seg):
+    """`expansions` for compile_query: a term equal to a glossary term in one language also
+    matches its fixed rendering in the other (粮食安全 finds "food security" and back)."""
+    renderings = glossary_renderings()
+    if not renderings:
+        return None
+
+    def expand(term: Term) -> list[str]:
+        fragments = (
+            compile_term(Term(text=other, phrase=True), seg)
+            for other in renderings.get(" ".join(term.text.split()), [])
+        )
+        return [f for f in fragments if f]
+
+    return expand
+
+
 @dataclass
 class Query:
     """SQL fragments of one compiled query over the searched languages' stored vectors."""
@@ -234,8 +277,8 @@ class Query:
 
 
 PUBLISHED = (
-    "EXISTS (SELECT 1 FROM archive_rendition p WHERE p.article_id = a.id "
-    "AND p.status = 'published')"
+    f"EXISTS (SELECT 1 FROM archive_rendition p WHERE p.article_id = a.id "
+    f"AND {public_sql('p', 'a')})"
 )
 
 
@@ -329,8 +372,8 @@ def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
     the newest FACET_ROWS of them when there are more)."""
     limited = count > FACET_ROWS
     matches = (
-        f"SELECT a.id, a.outlet_id, a.original_published_on FROM {TABLE} a WHERE {where_sql}"
-        + (f" ORDER BY {ORDER_BY_DATE} LIMIT {FACET_ROWS}" if limited else "")
+        f"SELECT a.id, a.outlet_id, a.original_published_on, a.deleted_at FROM {TABLE} a "
+        f"WHERE {where_sql}" + (f" ORDER BY {ORDER_BY_DATE} LIMIT {FACET_ROWS}" if limited else "")
     )
     names = (
         "json_build_object("
@@ -343,7 +386,7 @@ def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
         f"""
         WITH m AS MATERIALIZED ({matches})
         SELECT 'lang', r.language, NULL::json, count(*) FROM m
-          JOIN archive_rendition r ON r.article_id = m.id AND r.status = 'published'
+          JOIN archive_rendition r ON r.article_id = m.id AND {public_sql("r", "m")}
           GROUP BY r.language
         UNION ALL
         SELECT 'outlet', x.slug, {names}, count(*) FROM m
@@ -354,7 +397,7 @@ def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
           JOIN archive_person x ON x.id = s.person_id GROUP BY x.id
         UNION ALL
         SELECT 'translator', x.slug, {names}, count(DISTINCT m.id) FROM m
-          JOIN archive_rendition r ON r.article_id = m.id AND r.status = 'published'
+          JOIN archive_rendition r ON r.article_id = m.id AND {public_sql("r", "m")}
           JOIN archive_translatorship t ON t.rendition_id = r.id
           JOIN archive_person x ON x.id = t.person_id GROUP BY x.id
         UNION ALL
@@ -412,9 +455,7 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         article = articles.get(article_id)
         if article is None:
             continue
-        published = {
-            r.language for r in article.renditions.all() if r.status == Rendition.Status.PUBLISHED
-        }
+        published = set(published_languages(article))
         actors = _actors(article, published)
         more_cjk, more_latin = _named_actors(actors, cjk, latin)
         snippets = {
