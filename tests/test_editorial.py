@@ -635,3 +635,16 @@ def test_admin_import_cancel_writes_nothing(editor, tmp_path):
     client.post("/admin/archive/article/import/", {"step": "cancel"})
     client.post("/admin/archive/article/import/", {"step": "confirm"})
     assert Article.objects.count() == 0
+
+
+def test_actor_hints_give_the_name_in_the_target_language():
+    from archive.models import Actor, ActorAlias
+
+    actor = Actor.objects.create(
+        kind="person", slug="zhou", name_zh_hans="老周", name_en="Old Zhou"
+    )
+    ActorAlias.objects.create(actor=actor, language="zh-hans", text="老周", script="simplified")
+    hints = editorial.paragraph_hints(
+        f.FERRY["paragraphs"]["zh-hans"][0], "zh-hans", "en", [], [actor]
+    )
+    assert [(h.source, h.target, h.kind) for h in hints] == [("老周", "Old Zhou", "actor")]

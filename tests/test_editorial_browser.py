@@ -14,6 +14,17 @@ from tests.test_browser import DESKTOP, browser, shot  # noqa: F401 (the browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def groups():
+    """The groups as the data migration makes them (earlier transactional tests flush them)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("archive.migrations.0005_editorial_groups").create_groups(apps, None)
+
+
 FIRST = "Every Saturday the village children walk two hours up the mountain to borrow books."
 SECOND = "The library is a single room; volunteers built the shelves from old doors."
 
