@@ -58,7 +58,7 @@ from archive.interchange import (
     _localized,
     languages,
 )
-from archive.models import Actor, ActorAlias, Article, Mention, Rendition, localized
+from archive.models import Actor, ActorAlias, Article, Mention, localized, public_q
 
 EVIDENCE_ORDER = ("body", "summary", "title")
 EVIDENCE_CHARS = 300
@@ -505,11 +505,11 @@ def user_dictionary_words() -> list[str]:
 
 def counted_mentions() -> QuerySet[Mention]:
     """Mentions that count on public pages: not rejected, in an article with a published version."""
-    return Mention.objects.counted().filter(article__renditions__status=Rendition.Status.PUBLISHED)
+    return Mention.objects.counted().filter(public_q("article__renditions__"))
 
 
 def with_article_counts(actors: QuerySet[Actor]) -> QuerySet[Actor]:
-    published = Q(mentions__article__renditions__status=Rendition.Status.PUBLISHED) & ~Q(
+    published = public_q("mentions__article__renditions__") & ~Q(
         mentions__state=Mention.State.REJECTED
     )
     return actors.annotate(

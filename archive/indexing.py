@@ -21,16 +21,19 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from django.db import connection
+from django.db.models import Count, Max
+from django.utils import timezone
 
 from archive import actors
 from archive.models import (
     Article,
+    GlossaryTerm,
     Mention,
-    Rendition,
     language_codes,
     localized,
     search_column,
 )
+from archive.text.normalize import has_cjk, normalize
 from archive.text.segment import Segmenter, char_grams_vector
 
 CONFIG = "english"
@@ -40,9 +43,15 @@ MAX = {"A": 2_000, "B": 40_000, "C": 400_000}
 
 
 def segmenter() -> Segmenter:
-    """The segmenter with the current user dictionary (rebuilt when the actor register changes:
-    two cheap aggregate queries tell)."""
-    return _segmenter_for(actors.register_fingerprint())
+    """The segmenter with the current user dictionary (rebuilt when the actor register or the
+    glossary changes: three cheap aggregate queries tell)."""
+    return _segmenter_for((*actors.register_fingerprint(), *glossary_fingerprint()))
+
+
+def glossary_fingerprint() -> tuple:
+    """Changes whenever a glossary term is added, changed or removed."""
+    found = GlossaryTerm.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
+    return tuple(found.values())
 
 
 @lru_cache(maxsize=1)
@@ -51,8 +60,10 @@ def _segmenter_for(fingerprint: tuple) -> Segmenter:
 
 
 def user_dictionary_words() -> list[str]:
-    """Words the segmenter must never split: actor names and aliases."""
-    return actors.user_dictionary_words()
+    """Words the segmenter must never split: actor names and aliases, and the glossary's
+    Chinese terms."""
+    glossary = (normalize(zh) for zh in GlossaryTerm.objects.values_list("zh", flat=True))
+    return sorted({*actors.user_dictionary_words(), *(w for w in glossary if has_cjk(w))})
 
 
 def reset_segmenter() -> None:
@@ -61,9 +72,9 @@ def reset_segmenter() -> None:
 
 
 def published_languages(article: Article) -> list[str]:
-    published = {
-        r.language for r in article.renditions.all() if r.status == Rendition.Status.PUBLISHED
-    }
+    """The public versions' languages (`Rendition.is_public`: published, due, not deleted)."""
+    now = timezone.now()
+    published = {r.language for r in article.renditions.all() if r.is_public(now, article=article)}
     return [code for code in language_codes() if code in published]
 
 

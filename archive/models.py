@@ -18,6 +18,8 @@ Rendition per language) consistent.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -26,6 +28,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -107,14 +110,53 @@ def display_name(obj: Outlet | Person | Actor) -> str:
     return ""
 
 
+# --- THE rule of what is public ---------------------------------------------------------------
+#
+# A language version is public when its status is "published", its scheduled publication time
+# (if any) has come, and its article is not deleted. Every public surface (pages, search and its
+# index, feeds, sitemap, API, citations) asks one of these three spellings of the same rule:
+# `public_q` (ORM filters, from any model, through `prefix`), `public_sql` (the search's raw SQL)
+# and `Rendition.is_public` (Python, on rows already loaded). Keep them together and in step.
+
+
+def public_q(prefix: str = "", now: datetime.datetime | None = None) -> Q:
+    """The rule as a filter on Rendition (`prefix` reaches it from another model, e.g.
+    "renditions__" from Article, "rendition__" from Translatorship)."""
+    now = now or timezone.now()
+    return Q(
+        **{
+            f"{prefix}status": RenditionStatus.PUBLISHED,
+            f"{prefix}article__deleted_at__isnull": True,
+        }
+    ) & (Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now}))
+
+
+def public_sql(rendition: str, article: str) -> str:
+    """The rule as SQL over table aliases `rendition` (archive_rendition) and `article`
+    (archive_article); now() is the transaction's start time."""
+    return (
+        f"({rendition}.status = 'published' AND {article}.deleted_at IS NULL AND "
+        f"({rendition}.publish_at IS NULL OR {rendition}.publish_at <= now()))"
+    )
+
+
+class RenditionQuerySet(models.QuerySet):
+    def public(self, now: datetime.datetime | None = None) -> RenditionQuerySet:
+        return self.filter(public_q(now=now))
+
+
 class ArticleQuerySet(models.QuerySet):
-    """The read side of the public pages: only published language versions are public."""
+    """The read side of the public pages: only public language versions (`public_q`)."""
+
+    def live(self) -> ArticleQuerySet:
+        """Articles not deleted (the admin's and editors' view)."""
+        return self.filter(deleted_at__isnull=True)
 
     def public(self) -> ArticleQuerySet:
-        """Articles with at least one published language version. Each carries its published
+        """Articles with at least one public language version. Each carries its public
         versions (`public_renditions`, with translators and publisher), authors and outlet,
         so that lists of them cost a fixed number of queries."""
-        published = Rendition.objects.filter(status=RenditionStatus.PUBLISHED)
+        published = Rendition.objects.public()
         return (
             self.filter(Exists(published.filter(article=OuterRef("pk"))))
             .select_related("outlet")
@@ -137,27 +179,19 @@ class ArticleQuerySet(models.QuerySet):
     def in_language(self, language: str) -> ArticleQuerySet:
         """Articles whose `language` version is published."""
         return self.filter(
-            Exists(
-                Rendition.objects.filter(
-                    article=OuterRef("pk"), language=language, status=RenditionStatus.PUBLISHED
-                )
-            )
+            Exists(Rendition.objects.public().filter(article=OuterRef("pk"), language=language))
         )
 
     def from_outlet(self, outlet: Outlet) -> ArticleQuerySet:
         """Pieces an outlet published: as the original's outlet or a published version's."""
-        published_by = Rendition.objects.filter(
-            article=OuterRef("pk"), publisher=outlet, status=RenditionStatus.PUBLISHED
-        )
+        published_by = Rendition.objects.public().filter(article=OuterRef("pk"), publisher=outlet)
         return self.filter(Q(outlet=outlet) | Exists(published_by))
 
     def by_person(self, person: Person) -> ArticleQuerySet:
         """Pieces a person wrote or translated (a published version)."""
         wrote = Authorship.objects.filter(article=OuterRef("pk"), person=person)
         translated = Translatorship.objects.filter(
-            rendition__article=OuterRef("pk"),
-            rendition__status=RenditionStatus.PUBLISHED,
-            person=person,
+            public_q("rendition__"), rendition__article=OuterRef("pk"), person=person
         )
         return self.filter(Exists(wrote) | Exists(translated))
 
@@ -212,6 +246,18 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Soft delete (services.article_delete / article_undelete): a deleted article is on no public
+    # surface and out of the search index, and can be brought back with its history.
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # The search index: two tsvectors per language, `search_<lang>` and `search_head_<lang>`
     # (added below for every language in settings.LANGUAGES; see archive/indexing.py), and the
     # keys of its facets and filters ("lang:en", "outlet:<slug>", "actor:<slug>", "year:2025"…).
@@ -225,6 +271,7 @@ class Article(models.Model):
         ordering = ["-original_published_on", "-created_at", "-id"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        permissions = [("translate_article", _("Can edit the translations of an article"))]
         indexes = [
             models.Index(fields=["-original_published_on", "-id"], name="article_published_idx"),
             GinIndex(fields=["facet_keys"], name="article_facet_keys_gin"),
@@ -277,7 +324,8 @@ class Article(models.Model):
         """The published language versions, in LANGUAGES order."""
         found = getattr(self, "_public_renditions", None)
         if found is None:
-            found = [r for r in self.renditions.all() if r.status == RenditionStatus.PUBLISHED]
+            now = timezone.now()
+            found = [r for r in self.renditions.all() if r.is_public(now, article=self)]
         order = language_codes()
         return sorted(found, key=lambda r: order.index(r.language))
 
@@ -435,15 +483,26 @@ class Rendition(models.Model):
     )
     url = models.URLField(_("URL"), max_length=1000, blank=True)
     published_on = models.DateField(_("publication date"), null=True, blank=True)
+    # Scheduled publication: a published version stays hidden until then (see `public_q`);
+    # `manage.py publish_due` indexes it when due and clears this.
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to publish now; a future time keeps it hidden until then."),
+    )
     # Hash of the original's text this translation was made from ("" = not known).
     source_hash = models.CharField(_("source hash"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RenditionQuerySet.as_manager()
+
     class Meta:
         ordering = ["article_id", "language"]
         verbose_name = _("language version")
         verbose_name_plural = _("language versions")
+        permissions = [("publish_rendition", _("Can publish language versions"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "language"], name="rendition_unique_language"
@@ -479,6 +538,24 @@ class Rendition(models.Model):
     @property
     def is_original(self) -> bool:
         return self.language == self.article.original_language
+
+    def is_public(
+        self, now: datetime.datetime | None = None, *, article: Article | None = None
+    ) -> bool:
+        """`public_q` for a loaded row (`article`: the loaded article, to save a query)."""
+        article = article or self.article
+        if self.status != RenditionStatus.PUBLISHED or article.deleted_at is not None:
+            return False
+        return self.publish_at is None or self.publish_at <= (now or timezone.now())
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published for a time still to come."""
+        return (
+            self.status == RenditionStatus.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
 
     @property
     def is_outdated(self) -> bool:
@@ -666,3 +743,45 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} [{self.language}]"
+
+
+# --- the glossary: fixed renderings ---------------------------------------------------------------
+
+
+class GlossaryTerm(models.Model):
+    """A fixed rendering: this Chinese term is always translated as this English one (and back).
+
+    Shown beside the paragraphs that contain it in the translation editor, added to the
+    segmenter's dictionary, and used by search: a query for one side also finds the other."""
+
+    zh = models.CharField(_("Chinese"), max_length=200)
+    en = models.CharField(_("English"), max_length=200)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["zh", "en"]
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary")
+        constraints = [
+            models.UniqueConstraint(fields=["zh", "en"], name="glossaryterm_unique_pair"),
+            models.CheckConstraint(condition=~Q(zh="") & ~Q(en=""), name="glossaryterm_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zh} ↔ {self.en}"
+
+    def rendering(self, language: str) -> str:
+        """This term in `language` ("zh-…" → the Chinese side, anything else the English)."""
+        return self.zh if language.startswith("zh") else self.en
+
+
+class QueueItem(Rendition):
+    """The translation queue in the admin: language versions waiting for work (a proxy of
+    Rendition with its own admin list and permission)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("translation queue item")
+        verbose_name_plural = _("translation queue")

@@ -1,7 +1,7 @@
 """The read path of the public pages: which articles, which version, which paragraphs.
 
-Building blocks with no `request`: the views call one of these and render. Only published
-language versions (`Rendition.status == "published"`) are ever public.
+Building blocks with no `request`: the views call one of these and render. Only public
+language versions (published, due and not deleted: `archive.models.public_q`) are ever shown.
 """
 
 from __future__ import annotations
@@ -40,10 +40,9 @@ from archive.models import (
     authorships_with_people,
     language_codes,
     localized,
+    public_q,
     translatorships_with_people,
 )
-
-PUBLISHED = RenditionStatus.PUBLISHED
 
 
 def latest_articles(limit: int = 20) -> list[Article]:
@@ -56,7 +55,7 @@ def archive_by_date():
 
 def outlets_with_pieces() -> list[Outlet]:
     """Outlets with public pieces (as original outlet or publisher), each with `pieces` counted."""
-    published = Rendition.objects.filter(status=PUBLISHED)
+    published = Rendition.objects.public()
     pieces = (
         Article.objects.filter(Exists(published.filter(article=OuterRef("pk"))))
         .filter(
@@ -78,9 +77,9 @@ def outlets_with_pieces() -> list[Outlet]:
 
 def people_with_pieces():
     """People credited as author of a public piece or translator of a published version."""
-    public = Exists(Rendition.objects.filter(article=OuterRef("article"), status=PUBLISHED))
+    public = Exists(Rendition.objects.public().filter(article=OuterRef("article")))
     wrote = Authorship.objects.filter(public, person=OuterRef("pk"))
-    translated = Translatorship.objects.filter(person=OuterRef("pk"), rendition__status=PUBLISHED)
+    translated = Translatorship.objects.filter(public_q("rendition__"), person=OuterRef("pk"))
     return Person.objects.filter(Exists(wrote) | Exists(translated)).order_by("slug")
 
 
@@ -145,8 +144,11 @@ class ArticleReading:
         return self.article.text("summary", self.shown.language)
 
 
-def article_reading(pk: int, language: str) -> ArticleReading:
-    """The article `pk` as read in `language`; Http404 when it has no published version."""
+def article_reading(pk: int, language: str, *, preview: bool = False) -> ArticleReading:
+    """The article `pk` as read in `language`; Http404 when it has no published version.
+
+    `preview` (editors only: the views check) shows every version that has text as if it were
+    published, to see a draft, a version in review or a scheduled one as readers will."""
     article = (
         Article.objects.select_related("outlet")
         .prefetch_related(
@@ -161,8 +163,12 @@ def article_reading(pk: int, language: str) -> ArticleReading:
         .filter(pk=pk)
         .first()
     )
-    if article is None:
+    if article is None or article.deleted_at is not None:
         raise Http404("No such article.")
+    if preview:
+        article._public_renditions = [
+            r for r in article.renditions.all() if article.has_text(r.language)
+        ]
     shown_language = article.reading_language(language)
     if shown_language is None:
         raise Http404("This article has no published version.")
@@ -224,14 +230,14 @@ def related_pieces(article: Article, actor_ids: list[int], limit: int = 5) -> li
     newer piece. One query: grouped mentions of those actors joined to published versions."""
     if not actor_ids:
         return []
-    published = Rendition.objects.filter(article=OuterRef("pk"), status=PUBLISHED)
+    published = Rendition.objects.public().filter(article=OuterRef("pk"))
     return list(
         Article.objects.filter(
             # One filter() call: the mention and the version are the same joined rows.
+            public_q("renditions__"),
             mentions__actor_id__in=actor_ids,
             mentions__state__in=COUNTED_STATES,
             renditions__language=F("mentions__language"),
-            renditions__status=PUBLISHED,
         )
         .exclude(pk=article.pk)
         .annotate(

@@ -27,20 +27,28 @@ from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from archive.indexing import CONFIG, segmenter
+from archive.indexing import CONFIG, published_languages, segmenter
 from archive.models import (
     Actor,
     Article,
+    GlossaryTerm,
     Mention,
     Outlet,
     Person,
-    Rendition,
     language_codes,
     localized,
     search_column,
 )
 from archive.text.normalize import has_cjk, normalize, normalize_with_offsets
-from archive.text.query import MAX_QUERY_CHARS, MAX_TERMS, compile_query, highlight_terms, parse
+from archive.text.query import (
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    Term,
+    compile_query,
+    compile_term,
+    highlight_terms,
+    parse,
+)
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 5_000
@@ -159,8 +167,9 @@ def search(
     filters = Filters(lang, actor, outlet, author, translator, year)
     where, params = filters.sql()
     seg = segmenter()
-    tsquery = compile_query(parsed, seg)
-    rank_tsquery = compile_query(parsed, seg, exclusions=False)
+    expand = glossary_expansion(seg)
+    tsquery = compile_query(parsed, seg, expand)
+    rank_tsquery = compile_query(parsed, seg, expand, exclusions=False)
     if not tsquery:
         if q and q.strip() and not parsed.messages:
             result.messages.append(str(MESSAGES["nothing"]))
@@ -196,6 +205,32 @@ def search(
             result.facets = _facets(cursor, where_sql, where_params, result.count)
     result.hits = _hits(ranked, parsed, seg, query_text)
     return result
+
+
+def glossary_renderings() -> dict[str, list[str]]:
+    """Each glossary term (normalised, either language) → its fixed renderings in the other."""
+    found: dict[str, list[str]] = {}
+    for zh, en in GlossaryTerm.objects.values_list("zh", "en"):
+        found.setdefault(normalize(zh), []).append(normalize(en))
+        found.setdefault(normalize(en), []).append(normalize(zh))
+    return found
+
+
+def glossary_expansion(seg):
+    """`expansions` for compile_query: a term equal to a glossary term in one language also
+    matches its fixed rendering in the other (粮食安全 finds "food security" and back)."""
+    renderings = glossary_renderings()
+    if not renderings:
+        return None
+
+    def expand(term: Term) -> list[str]:
+        fragments = (
+            compile_term(Term(text=other, phrase=True), seg)
+            for other in renderings.get(" ".join(term.text.split()), [])
+        )
+        return [f for f in fragments if f]
+
+    return expand
 
 
 @dataclass
@@ -375,9 +410,7 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         article = articles.get(article_id)
         if article is None:
             continue
-        published = {
-            r.language for r in article.renditions.all() if r.status == Rendition.Status.PUBLISHED
-        }
+        published = set(published_languages(article))
         actors = _actors(article, published)
         more_cjk, more_latin = _named_actors(actors, cjk, latin)
         snippets = {

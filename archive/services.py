@@ -5,21 +5,32 @@ state consistent in the same transaction: one Rendition per language, the origin
 translation's source hash, the version counter, and the actors mentioned (detected again only
 when the text changed; `archive/actors.py`). `import_file` wraps a whole file in one
 transaction so that a bad record leaves nothing from that file written.
+
+The editorial workflow (roles, states, scheduled publication, the translation editor's saves,
+optimistic concurrency, soft delete, revision history and restore) is in the section "editorial
+workflow" below: every editor's write takes the acting `user`, checks their permissions here (not
+only in the admin) and records a revision (django-reversion) with who and when.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import reversion
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
+from reversion.models import Version
 
 from archive.actors import (
     actor_import,
@@ -46,10 +57,12 @@ from archive.models import (
     Actor,
     Article,
     Authorship,
+    GlossaryTerm,
     Mention,
     Outlet,
     Person,
     Rendition,
+    RenditionStatus,
     Translatorship,
     localized,
 )
@@ -198,12 +211,33 @@ def _snapshot(article: Article) -> dict[str, str]:
 
 
 @transaction.atomic
-def article_save(*, article: Article, previous_text: dict[str, str] | None = None) -> Article:
+def article_save(
+    *,
+    article: Article,
+    previous_text: dict[str, str] | None = None,
+    user=None,
+    expected_version: int | None = None,
+) -> Article:
     """Save an edited article and keep its derived state consistent.
 
     `previous_text` is the text as it was before the edit (`text_snapshot(article)` taken when the
-    edit began); see `rendition_sources_sync`.
+    edit began); see `rendition_sources_sync`. With `expected_version` (the version the editor
+    started from) a save over someone else's newer save raises EditConflict. With `user`, the
+    edit is checked against their permissions and recorded in the history under their name.
     """
+    if article.pk:
+        if user is not None:
+            _check_article_edit(article, user)
+        if expected_version is not None:
+            article_version_check(pk=article.pk, expected_version=expected_version)
+        article_baseline(article)
+    with _revision(user):
+        _article_save(article, previous_text)
+        _record(article)
+    return article
+
+
+def _article_save(article: Article, previous_text: dict[str, str] | None) -> None:
     for code in languages():
         for name in TEXT_FIELDS:
             column = build_localized_fieldname(name, code)
@@ -220,8 +254,22 @@ def article_save(*, article: Article, previous_text: dict[str, str] | None = Non
         rendition_sources_sync(article=article, previous_text=previous_text)
     if stored != _snapshot(article):  # detection only when the text changed
         mentions_detect(article=article)
+    _statuses_follow_text(article)
     search_index_update([article.pk])
-    return article
+
+
+def _statuses_follow_text(article: Article) -> None:
+    """A version that gained text is a draft (publishing stays a decision); one whose text was
+    all removed is missing again (and so not public)."""
+    for rendition in article.renditions.all():
+        has_text = article.has_text(rendition.language)
+        if rendition.status == RenditionStatus.MISSING and has_text:
+            rendition.status = RenditionStatus.DRAFT
+        elif rendition.status != RenditionStatus.MISSING and not has_text:
+            rendition.status, rendition.publish_at = RenditionStatus.MISSING, None
+        else:
+            continue
+        rendition.save(update_fields=["status", "publish_at", "updated_at"])
 
 
 def _stored_text(pk: int | None) -> dict[str, str] | None:
@@ -239,14 +287,30 @@ def article_edited(*, article: Article, previous_text: dict[str, str] | None) ->
     source hashes and the search index up to date (the admin calls this after its inlines)."""
     rendition_sources_sync(article=article, previous_text=previous_text)
     search_index_update([article.pk])
+    _record(article)
 
 
 @transaction.atomic
-def rendition_save(*, rendition: Rendition) -> Rendition:
-    """Save a language version's metadata or status; its visibility changes what is searchable."""
+def rendition_save(*, rendition: Rendition, user=None) -> Rendition:
+    """Save a language version's metadata or status; its visibility changes what is searchable.
+
+    With `user`: a status change must be a transition they may make (`transition_check`), and
+    only editors change the original's metadata or a scheduled publication time."""
+    stored = Rendition.objects.filter(pk=rendition.pk).first() if rendition.pk else None
+    if user is not None and stored is not None:
+        if rendition.is_original and not can_edit_articles(user):
+            raise PermissionDenied(_("Only editors change the original's metadata."))
+        if stored.status != rendition.status or stored.publish_at != rendition.publish_at:
+            transition_check(
+                rendition=stored, to=rendition.status, user=user, publish_at=rendition.publish_at
+            )
     rendition.full_clean(exclude=["article", "language", "translators"])
-    rendition.save()
-    search_index_update([rendition.article_id])
+    if stored is not None:
+        article_baseline(rendition.article)
+    with _revision(user):
+        rendition.save()
+        search_index_update([rendition.article_id])
+        _record(rendition.article)
     return rendition
 
 
@@ -474,6 +538,327 @@ def articles_create(*, records: list[ArticleRecord], contributors: Contributors)
     return articles
 
 
+# --- editorial workflow --------------------------------------------------------------------------
+#
+# Roles are the groups "Editor" and "Translator" (data migration 0005). What each may do is a
+# permission, checked here on every write, so that no view or admin form can skip it:
+# - archive.change_article: edit the original and the article's metadata (Editors);
+# - archive.translate_article: edit a translation's text (Translators, Editors);
+# - archive.change_rendition: a language version's metadata and its draft ↔ in review moves;
+# - archive.publish_rendition: publish, schedule, unpublish (Editors);
+# - archive.delete_article: (soft) delete and undelete (Editors).
+
+EDITOR_GROUP = "Editor"
+TRANSLATOR_GROUP = "Translator"
+
+# Allowed moves between states; who may make them is `transition_check`.
+TRANSITIONS: dict[str, set[str]] = {
+    RenditionStatus.MISSING: {RenditionStatus.DRAFT},
+    RenditionStatus.DRAFT: {RenditionStatus.IN_REVIEW, RenditionStatus.PUBLISHED},
+    RenditionStatus.IN_REVIEW: {RenditionStatus.DRAFT, RenditionStatus.PUBLISHED},
+    RenditionStatus.PUBLISHED: {
+        RenditionStatus.DRAFT,
+        RenditionStatus.IN_REVIEW,
+        RenditionStatus.PUBLISHED,  # a new publication time
+    },
+}
+
+
+class EditConflict(Exception):
+    """Someone else saved the article after this edit began; nothing was written."""
+
+    def __init__(self, current_version: int):
+        self.current_version = current_version
+        super().__init__(
+            _(
+                "Someone else saved this article while you were editing it (it is now at version "
+                "%(version)d). Your text was not saved: it is still in the form below. Copy it, "
+                "reload the page to see their changes, and apply yours again."
+            )
+            % {"version": current_version}
+        )
+
+
+def can_edit_articles(user) -> bool:
+    return bool(user and user.has_perm("archive.change_article"))
+
+
+def can_translate(user) -> bool:
+    return bool(user and (user.has_perm("archive.translate_article") or can_edit_articles(user)))
+
+
+def can_publish(user) -> bool:
+    return bool(user and user.has_perm("archive.publish_rendition"))
+
+
+def can_edit_language(user, article: Article, language: str) -> bool:
+    """Editors edit every language version; translators only the translations."""
+    if language == article.original_language:
+        return can_edit_articles(user)
+    return can_translate(user)
+
+
+def _check_article_edit(article: Article, user) -> None:
+    if not can_edit_articles(user):
+        raise PermissionDenied(_("Only editors change an article's original or metadata."))
+
+
+def transition_check(
+    *, rendition: Rendition, to: str, user, publish_at: datetime.datetime | None = None
+) -> None:
+    """Raise PermissionDenied or ValidationError unless `user` may move `rendition` (as stored)
+    to state `to` (with `publish_at` when publishing). `user=None` is the system (import)."""
+    current = rendition.status
+    if to == current and to != RenditionStatus.PUBLISHED:
+        return
+    if to not in TRANSITIONS.get(current, set()):
+        raise ValidationError(
+            _("A language version cannot go from %(from)s to %(to)s.")
+            % {
+                "from": RenditionStatus(current).label,
+                "to": RenditionStatus(to).label if to in RenditionStatus.values else to,
+            }
+        )
+    if to != RenditionStatus.MISSING and not rendition.article.has_text(rendition.language):
+        raise ValidationError(_("This language version has no title or body yet: it is missing."))
+    if user is None:
+        return
+    if RenditionStatus.PUBLISHED in (to, current) and not can_publish(user):
+        raise PermissionDenied(_("Only editors publish, schedule or unpublish."))
+    if not can_edit_language(user, rendition.article, rendition.language):
+        raise PermissionDenied(_("You may not change the state of this language version."))
+    if not user.has_perm("archive.change_rendition"):
+        raise PermissionDenied(_("You may not change language versions."))
+
+
+@transaction.atomic
+def rendition_transition(
+    *, rendition: Rendition, to: str, user, publish_at: datetime.datetime | None = None
+) -> Rendition:
+    """Move one language version to state `to`. Publishing with a future `publish_at` schedules
+    it: it stays off every public surface until then (`archive.models.public_q`)."""
+    locked = Rendition.objects.select_for_update().select_related("article").get(pk=rendition.pk)
+    transition_check(rendition=locked, to=to, user=user, publish_at=publish_at)
+    article_baseline(locked.article)
+    with _revision(
+        user,
+        _("%(language)s: %(state)s")
+        % {
+            "language": locked.language,
+            "state": RenditionStatus(to).label,
+        },
+    ):
+        locked.status = to
+        locked.publish_at = publish_at if to == RenditionStatus.PUBLISHED else None
+        if (
+            to == RenditionStatus.PUBLISHED
+            and publish_at is not None
+            and publish_at <= timezone.now()
+        ):
+            locked.publish_at = None  # a time already past is "now"
+        locked.save(update_fields=["status", "publish_at", "updated_at"])
+        search_index_update([locked.article_id])
+        _record(locked.article)
+    rendition.status, rendition.publish_at = locked.status, locked.publish_at
+    return locked
+
+
+def publish_due(*, now: datetime.datetime | None = None) -> list[Rendition]:
+    """Scheduled versions whose time has come: index them (they are public from `publish_at` on
+    by the read rule; their text enters the search index here) and clear the schedule. Safe to
+    run any number of times (cron): a second run finds nothing to do."""
+    now = now or timezone.now()
+    done = []
+    with transaction.atomic():
+        due = list(
+            Rendition.objects.select_for_update()
+            .filter(status=RenditionStatus.PUBLISHED, publish_at__lte=now)
+            .order_by("pk")
+        )
+        for rendition in due:
+            rendition.published_on = rendition.published_on or timezone.localdate(
+                rendition.publish_at
+            )
+            rendition.publish_at = None
+            rendition.save(update_fields=["publish_at", "published_on", "updated_at"])
+            done.append(rendition)
+        search_index_update(sorted({r.article_id for r in done}))
+    return done
+
+
+def article_version_check(*, pk: int, expected_version: int) -> None:
+    """Lock the article's row until the end of the transaction and raise EditConflict when its
+    version moved on from `expected_version`."""
+    current = Article.objects.select_for_update().values_list("version", flat=True).get(pk=pk)
+    if current != expected_version:
+        raise EditConflict(current)
+
+
+@dataclass
+class TranslationEdit:
+    paragraphs: list[str]
+    title: str | None = None
+    summary: str | None = None
+
+
+def translation_paragraphs(edit: TranslationEdit) -> str:
+    """The body for the editor's paragraph inputs: empty inputs at the end are left out; an empty
+    input between filled ones is refused (paragraphs pair with the original's by position)."""
+    cleaned = [normalize_body(p).replace("\n\n", "\n") for p in edit.paragraphs]
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    gaps = [i + 1 for i, p in enumerate(cleaned) if not p]
+    if gaps:
+        raise ValidationError(
+            _(
+                "Paragraph %(n)s is empty but later ones are filled in: paragraphs pair with the "
+                "original's by position, so fill it in (or leave every later one empty)."
+            )
+            % {"n": ", ".join(str(g) for g in gaps)}
+        )
+    return "\n\n".join(cleaned)
+
+
+@transaction.atomic
+def translation_save(
+    *, article: Article, language: str, edit: TranslationEdit, expected_version: int, user
+) -> Article:
+    """Save one language version's text from the side-by-side editor, paragraph by paragraph,
+    through `article_save` (so source hashes, mentions, search index and history follow)."""
+    if not can_edit_language(user, article, language):
+        raise PermissionDenied(_("You may not edit this language version."))
+    article_version_check(pk=article.pk, expected_version=expected_version)
+    article = Article.objects.get(pk=article.pk)
+    previous = _snapshot(article)
+    body = translation_paragraphs(edit)
+    setattr(article, build_localized_fieldname("body", language), body)
+    if edit.title is not None:
+        setattr(article, build_localized_fieldname("title", language), edit.title)
+    if edit.summary is not None:
+        setattr(article, build_localized_fieldname("summary", language), edit.summary)
+    article_baseline(article)
+    with _revision(user, _("%(language)s text edited") % {"language": language}):
+        _article_save(article, previous)
+        _record(article)
+    return article
+
+
+@transaction.atomic
+def article_delete(*, article: Article, user) -> Article:
+    """Soft delete (Editors): off every public surface and out of the search index at once;
+    `article_undelete` brings it back."""
+    if not (user and user.has_perm("archive.delete_article")):
+        raise PermissionDenied(_("Only editors delete articles."))
+    article_baseline(article)
+    with _revision(user, _("Deleted")):
+        Article.objects.filter(pk=article.pk).update(
+            deleted_at=timezone.now(), deleted_by=user, updated_at=timezone.now()
+        )
+        article.refresh_from_db()
+        search_index_update([article.pk])
+        _record(article)
+    return article
+
+
+@transaction.atomic
+def article_undelete(*, article: Article, user) -> Article:
+    if not (user and user.has_perm("archive.delete_article")):
+        raise PermissionDenied(_("Only editors restore deleted articles."))
+    with _revision(user, _("Restored after deletion")):
+        Article.objects.filter(pk=article.pk).update(
+            deleted_at=None, deleted_by=None, updated_at=timezone.now()
+        )
+        article.refresh_from_db()
+        search_index_update([article.pk])
+        _record(article)
+    return article
+
+
+# What a restore brings back from a revision: the text and the article's own metadata. Language
+# versions' states are not restored (publishing stays a decision made through a transition).
+def restored_fields() -> list[str]:
+    return [
+        *(build_localized_fieldname(name, code) for name in TEXT_FIELDS for code in languages()),
+        "original_language",
+        "outlet_id",
+        "original_url",
+        "original_published_on",
+    ]
+
+
+@transaction.atomic
+def article_revert(*, article: Article, version: Version, user) -> Article:
+    """Restore the article's text and metadata as they were in `version` (one of its own), as a
+    new revision: nothing in the history is lost, and the restore itself can be undone."""
+    _check_article_edit(article, user)
+    if version.object_id != str(article.pk) or version._model is not Article:
+        raise ValidationError(_("That revision is not one of this article's."))
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    previous = _snapshot(article)
+    old = version.field_dict
+    for name in restored_fields():
+        if name in old:
+            setattr(article, name, old[name])
+    article_baseline(article)
+    with _revision(
+        user, _("Restored the revision of %(date)s") % {"date": version.revision.date_created}
+    ):
+        _article_save(article, previous)
+        _record(article)
+    return article
+
+
+def article_baseline(article: Article) -> None:
+    """Before the first recorded change of an article that has no history yet (imported in
+    bulk), record how it is, so that every later change has something to be compared with."""
+    if reversion.is_active() or not article.pk:
+        return
+    if Version.objects.get_for_object_reference(Article, article.pk).exists():
+        return
+    stored = Article.objects.get(pk=article.pk)
+    with reversion.create_revision():
+        reversion.set_comment(_("As it was before the first recorded change"))
+        _record(stored)
+
+
+def _record(article: Article) -> None:
+    """Put the article, its language versions and credits in the active revision as they are now."""
+    if not reversion.is_active():
+        return
+    reversion.add_to_revision(Article.objects.get(pk=article.pk))
+    for rendition in Rendition.objects.filter(article_id=article.pk):
+        reversion.add_to_revision(rendition)
+
+
+@contextmanager
+def _revision(user, comment: str = ""):
+    """A revision with who (None: the system) and why; inside another, joins it."""
+    with reversion.create_revision():
+        if user is not None and getattr(user, "is_authenticated", False):
+            reversion.set_user(user)
+        if comment and not reversion.get_comment():
+            reversion.set_comment(comment)
+        yield
+
+
+# --- glossary ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def glossary_term_save(*, term: GlossaryTerm, user=None) -> GlossaryTerm:
+    """Save a fixed rendering. The segmenter's dictionary follows (its cache key includes the
+    glossary); the stored search vectors of articles are not rebuilt (`manage.py reindex` does),
+    since queries are expanded with the glossary at search time."""
+    if user is not None and not user.has_perm("archive.change_glossaryterm"):
+        raise PermissionDenied(_("Only editors change the glossary."))
+    term.zh, term.en = normalize_line(term.zh), normalize_line(term.en)
+    term.full_clean()
+    with _revision(user):
+        term.save()
+    reset_segmenter()
+    return term
+
+
 # --- files -------------------------------------------------------------------------------------
 
 FORMATS = ("auto", "interchange", "seed", "wmt")
@@ -488,6 +873,8 @@ class FileReport:
     )
     rejected: list[tuple[int, str]] = field(default_factory=list)
     written: bool = False
+    # (line, external id, action) of each imported record, in file order.
+    outcomes: list[tuple[int, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{n} {action}" for action, n in self.counts.items() if n]
@@ -535,6 +922,9 @@ class _ImportState:
                 self.contributors = Contributors()  # find the bad record(s) one by one
             else:
                 self.report.counts["created"] += len(new)
+                self.report.outcomes.extend(
+                    (line.number, line.record.external_id, "created") for line in new
+                )
                 lines = [line for line in lines if line.record.external_id in existing]
         for line in lines:
             self.import_one(line)
@@ -556,6 +946,7 @@ class _ImportState:
             self.report.rejected.append((line.number, f"database refused it: {exc}".strip()))
             return
         self.report.counts[outcome.action] += 1
+        self.report.outcomes.append((line.number, line.record.external_id, outcome.action))
 
 
 def detect_format(path: Path) -> str:
@@ -641,6 +1032,27 @@ def import_file(
         report.counts = dict.fromkeys(report.counts, 0)
         raise ImportRejected(report) from None
     report.written = True
+    return report
+
+
+class _DryRun(Exception):
+    def __init__(self, report: FileReport):
+        self.report = report
+
+
+def import_preview(path: str | Path, **options: Any) -> FileReport:
+    """What `import_file(path, **options)` would create and update, without writing anything:
+    the import runs in a transaction that is always rolled back. A bad file's report lists
+    every bad line (as import_file's ImportRejected does)."""
+    try:
+        with transaction.atomic():
+            raise _DryRun(import_file(path, **options))
+    except _DryRun as dry:
+        report = dry.report
+    except ImportRejected as exc:
+        report = exc.report
+    report.written = False
+    reset_segmenter()  # nothing it learnt in the rolled-back transaction is true
     return report
 
 

@@ -28,6 +28,7 @@ from archive.api import BadRequest, search_arguments
 from archive.charts import month_bars_svg
 from archive.models import Actor, Outlet, Person, language_codes, localized
 from archive.search import SearchError, search
+from archive.services import can_translate
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 
@@ -138,6 +139,11 @@ def article(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespo
     piece = found.article
     if slug != piece.slug(language):
         return redirect(piece.url(language), permanent=True)
+    return _article(request, found)
+
+
+def _article(request: HttpRequest, found, *, preview: bool = False) -> HttpResponse:
+    piece = found.article
     absolute = request.build_absolute_uri
     actors = reading.article_actors(found)
     context = {
@@ -145,6 +151,7 @@ def article(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespo
         "piece": piece,
         "actors": actors,
         "related": reading.related_pieces(piece, [link.actor.pk for link in actors]),
+        "preview": preview,
         "json_ld": linked_data.script(linked_data.article_graph(piece, absolute)),
         "opengraph": linked_data.opengraph(piece, found.shown, absolute),
         **_links(
@@ -161,15 +168,52 @@ def article(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespo
 @condition(last_modified_func=_article_modified)
 def parallel(request: HttpRequest, pk: int) -> HttpResponse:
     """The original and a translation side by side, paragraph by paragraph."""
-    found = reading.article_reading(pk, get_language())
-    urls = _everywhere("archive:parallel", pk=pk)
+    return _parallel(request, reading.article_reading(pk, get_language()))
+
+
+def _parallel(request: HttpRequest, found, *, preview: bool = False) -> HttpResponse:
+    pk = found.article.pk
+    urls = _everywhere("archive:parallel_preview" if preview else "archive:parallel", pk=pk)
     context = {
         "reading": found,
         "piece": found.article,
         "parallel": reading.parallel(found),
+        "preview": preview,
         **_links(urls, canonical=urls[get_language()], x_default=urls[settings.LANGUAGE_CODE]),
     }
     return render(request, "archive/parallel.html", context)
+
+
+# --- preview: editors see unpublished versions as readers will ---------------------------------
+
+
+def _may_preview(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_authenticated and user.is_staff and can_translate(user)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_GET
+def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The article page with every version that has text shown as if published. Editors and
+    translators only; for anyone else it does not exist (404)."""
+    if not _may_preview(request):
+        raise Http404("No such page.")
+    found = reading.article_reading(pk, get_language(), preview=True)
+    return _private(_article(request, found, preview=True))
+
+
+@require_GET
+def parallel_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _may_preview(request):
+        raise Http404("No such page.")
+    found = reading.article_reading(pk, get_language(), preview=True)
+    return _private(_parallel(request, found, preview=True))
 
 
 @require_GET
@@ -415,7 +459,7 @@ def actor_detail(request, slug: str):
 def timeline_entry(article, language: str, mentions: list | None) -> dict:
     """What a timeline row shows: the title in the page's language where there is one, the
     published language versions with their links, and the first passage naming the actor."""
-    published = [r.language for r in article.renditions.all() if r.status == "published"]
+    published = [r.language for r in article.public_renditions]
     title_language = next(
         (
             c
