@@ -51,9 +51,9 @@ from archive.text.query import (
 )
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
-RANK_ALL = 5_000
-EXACT_COUNT = 10_000
-FACET_ROWS = 20_000
+RANK_ALL = 2_000
+EXACT_COUNT = 5_000
+FACET_ROWS = 2_000
 MAX_PAGE_SIZE = 100
 SNIPPET_CHARS = {"zh-hans": 110, "en": 260}
 TABLE = Article._meta.db_table
@@ -193,12 +193,19 @@ def search(
         match_sql, match_params = query.match()
         where_sql = " AND ".join([match_sql, *where])
         where_params = [*match_params, *params]
-        estimate = _estimate(cursor, where_sql, where_params)
-        if estimate <= EXACT_COUNT:
-            cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {where_sql}", where_params)
-            result.count = cursor.fetchone()[0]
-        else:
-            result.count, result.count_is_estimate = estimate, True
+        # Up to EXACT_COUNT matches are listed once — one pass over the index and over any
+        # phrase's position checks — and the rest of the plan reads them by primary key.
+        cursor.execute(
+            f"SELECT a.id FROM {TABLE} a WHERE {where_sql} LIMIT %s",
+            [*where_params, EXACT_COUNT + 1],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) <= EXACT_COUNT:
+            result.count = len(ids)
+            where_sql, where_params = "a.id = ANY(%s)", [ids]
+        else:  # more: the planner's estimate (never below what was seen)
+            estimate = _estimate(cursor, where_sql, where_params)
+            result.count, result.count_is_estimate = max(estimate, EXACT_COUNT + 1), True
         offset = (page - 1) * page_size
         ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
         if with_facets and result.count:
@@ -292,18 +299,31 @@ def _estimate(cursor, where_sql: str, params: list) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
+    """The page's rows newest first; scores are computed for those rows only (in the ORDER BY
+    query, PostgreSQL would compute them for every match before sorting)."""
+    cursor.execute(
+        f"SELECT a.id FROM {TABLE} a WHERE {where_sql} ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    rank_sql, rank_params = query.rank()
+    cursor.execute(
+        f"SELECT a.id, {rank_sql} FROM {TABLE} a WHERE a.id = ANY(%s)", [*rank_params, ids]
+    )
+    scores = dict(cursor.fetchall())
+    return [(pk, scores.get(pk, 0.0)) for pk in ids]
+
+
 def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> list:
     """(id, score) of the page's rows, by the plan the result's size calls for."""
     limit = result.page_size
     rank_sql, rank_params = query.rank()
     if sort == "date" or result.count == 0:
         result.plan = "date"
-        cursor.execute(
-            f"SELECT a.id, {rank_sql} FROM {TABLE} a WHERE {where_sql} "
-            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [*rank_params, *params, limit, offset],
-        )
-        return cursor.fetchall()
+        return _by_date(cursor, query, where_sql, params, limit, offset)
     if result.count <= RANK_ALL and not result.count_is_estimate:
         result.plan = "rank-all"
         cursor.execute(
@@ -318,12 +338,7 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
     head_params = [*params, *head_match_params]
     if _estimate(cursor, head_where, head_params) > RANK_ALL:
         result.plan = "common-by-date"
-        cursor.execute(
-            f"SELECT a.id, {rank_sql} FROM {TABLE} a WHERE {where_sql} "
-            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [*rank_params, *params, limit, offset],
-        )
-        return cursor.fetchall()
+        return _by_date(cursor, query, where_sql, params, limit, offset)
     result.plan = "head-then-date"
     head_rank, head_rank_params = query.rank(head=True)
     cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {head_where}", head_params)
@@ -352,10 +367,12 @@ FACET_LIMIT = 30  # entries per kind
 
 def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
     """Counts per language, outlet, author, translator, actor and year among the matches (among
-    the newest FACET_ROWS of them when there are more), from the matches' facet keys."""
+    a sample of FACET_ROWS of them when there are more), from the matches' facet keys."""
     limited = count > FACET_ROWS
+    # More matches than that: count a sample of FACET_ROWS of them (the first the index yields;
+    # choosing the newest would read every match).
     matches = f"SELECT a.facet_keys FROM {TABLE} a WHERE {where_sql}" + (
-        f" ORDER BY {ORDER_BY_DATE} LIMIT {FACET_ROWS}" if limited else ""
+        f" LIMIT {FACET_ROWS}" if limited else ""
     )
     cursor.execute(
         f"SELECT k, count(*) FROM ({matches}) m, unnest(m.facet_keys) k GROUP BY k", params
@@ -385,7 +402,7 @@ def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
         for entry in facets[kind]:
             entry["name"] = names.get(entry["value"], {})
     if limited:
-        facets["basis"] = f"the newest {FACET_ROWS} matches"
+        facets["basis"] = f"a sample of {FACET_ROWS} matches"
     return facets
 
 
@@ -444,21 +461,25 @@ def _named_actors(actors: list, cjk: list[str], latin: set[str]) -> tuple[list[s
 
 
 def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) -> str:
-    """An HTML-safe passage of the language version around its first match, matches in <mark>."""
+    """An HTML-safe passage of the language version around its first match, matches in <mark>:
+    in the title, else the summary, else the paragraph of the body where the first match is.
+    Each field is normalised and searched once, not paragraph by paragraph."""
     width = SNIPPET_CHARS.get(language, 200)
-    candidates = [article.text("title", language), article.text("summary", language)]
-    candidates += article.paragraphs(language)
-    best = None
-    for text in candidates:
-        spans = find_spans(text, cjk, latin)
-        if spans:
-            best = (text, spans)
-            break
-    if best is None:
-        first = next((t for t in candidates[1:] if t), candidates[0])
-        text = first[:width] + ("…" if len(first) > width else "")
-        return escape(text)
-    text, spans = best
+    fields = [article.text(f, language) for f in ("title", "summary", "body")]
+    for text in fields:
+        spans = find_spans(text, cjk, latin) if text else []
+        if spans:  # the paragraph of the first match
+            begin = text.rfind("\n\n", 0, spans[0][0])
+            begin = 0 if begin < 0 else begin + 2
+            end = text.find("\n\n", spans[0][1])
+            end = len(text) if end < 0 else end
+            inside = [(a - begin, b - begin) for a, b in spans if a >= begin and b <= end]
+            return _window(text[begin:end], inside, width)
+    first = next((t for t in article.paragraphs(language)), fields[0])
+    return escape(first[:width] + ("…" if len(first) > width else ""))
+
+
+def _window(text: str, spans: list[tuple[int, int]], width: int) -> str:
     start = max(0, spans[0][0] - width // 3)
     end = min(len(text), start + width)
     out = ["…" if start else ""]

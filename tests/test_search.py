@@ -525,3 +525,17 @@ def test_facet_keys_are_what_filters_and_facets_read(archive):
     draft = add("draft-only", zh=("草稿", "未发布。"), en=None, zh_status="draft")
     draft.refresh_from_db()
     assert draft.facet_keys == []  # nothing published: nothing to filter or count
+
+
+def test_single_characters_typed_together_must_stand_together(archive):
+    # 了 and 南 stand side by side in "访问了南方"; 口 and 工 are both in "港口，工人" but a comma
+    # separates them: a query of characters means them adjacent, not each anywhere.
+    assert ids(search("了南")) == ["defense"]
+    assert ids(search("口工")) == []
+    assert ids(search("南了")) == []
+
+
+def test_phrase_counts_are_exact(archive):
+    result = search('"supply chain"')
+    assert result.count == 1 and not result.count_is_estimate
+    assert search('"chain supply"').count == 0

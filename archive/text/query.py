@@ -117,13 +117,31 @@ def compile_term(term: Term, segmenter: Segmenter) -> str:
             fragment = f"({fragment} | {_by_characters(compact)})"
         return fragment
     parts = []
-    for word in words:
+    for word in _join_single_characters(words):
         # A Latin word, a character, a pair (itself a lexeme of the character stream), a word.
         if not has_cjk(word) or len(word) <= 2 or segmenter.is_word(word):
             parts.append(quote(word))
         else:  # not in the dictionary: the word as segmented, or the string on the characters
             parts.append(f"({quote(word)} | {_by_characters(word)})")
     return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+
+def _join_single_characters(words: list[str]) -> list[str]:
+    """Adjacent one-character Chinese words go back together (我的, 当国): the query means those
+    characters side by side, not each of them anywhere in the text."""
+    joined: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1 and has_cjk(word):
+            run += word
+            continue
+        if run:
+            joined.append(run)
+            run = ""
+        joined.append(word)
+    if run:
+        joined.append(run)
+    return joined
 
 
 def compile_query(
