@@ -216,38 +216,38 @@ def parallel_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return _private(_parallel(request, found, preview=True))
 
 
+def _contributor_page(request, found, pieces, route: str, template: str, name: str):
+    """An outlet's or a person's page: their pieces, paginated, in every language."""
+    page = _page(request, pieces)
+    urls = {
+        code: _with_page(path, page) for code, path in _everywhere(route, slug=found.slug).items()
+    }
+    context = {
+        name: found,
+        "page": page,
+        **_links(urls, canonical=urls[get_language()], x_default=urls[settings.LANGUAGE_CODE]),
+    }
+    return render(request, template, context)
+
+
 @require_GET
 @condition(last_modified_func=_archive_modified)
 def outlet(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(Outlet, slug=slug)
-    page = _page(request, reading.outlet_pieces(found))
-    urls = {
-        code: _with_page(path, page)
-        for code, path in _everywhere("archive:outlet", slug=slug).items()
-    }
-    context = {
-        "outlet": found,
-        "page": page,
-        **_links(urls, canonical=urls[get_language()], x_default=urls[settings.LANGUAGE_CODE]),
-    }
-    return render(request, "archive/outlet.html", context)
+    pieces = reading.outlet_pieces(found)
+    return _contributor_page(
+        request, found, pieces, "archive:outlet", "archive/outlet.html", "outlet"
+    )
 
 
 @require_GET
 @condition(last_modified_func=_archive_modified)
 def person(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(Person, slug=slug)
-    page = _page(request, reading.person_pieces(found))
-    urls = {
-        code: _with_page(path, page)
-        for code, path in _everywhere("archive:person", slug=slug).items()
-    }
-    context = {
-        "person": found,
-        "page": page,
-        **_links(urls, canonical=urls[get_language()], x_default=urls[settings.LANGUAGE_CODE]),
-    }
-    return render(request, "archive/person.html", context)
+    pieces = reading.person_pieces(found)
+    return _contributor_page(
+        request, found, pieces, "archive:person", "archive/person.html", "person"
+    )
 
 
 @require_GET
