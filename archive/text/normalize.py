@@ -39,8 +39,11 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     came from (to map a match in normalised text back onto the original for highlighting)."""
     pieces: list[str] = []
     offsets: list[int] = []
-    if unicodedata.is_normalized("NFKC", text):
-        pieces.append(text)
+    whole = unicodedata.normalize("NFKC", text)
+    if len(whole) == len(text):
+        # Usually one character for one (full-width → half-width punctuation and Latin): the
+        # offsets are the identity. Only a text whose length changes is mapped char by char.
+        pieces.append(whole)
         offsets.extend(range(len(text)))
     else:
         for index, char in enumerate(text):
