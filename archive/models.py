@@ -114,9 +114,10 @@ def display_name(obj: Outlet | Person | Actor) -> str:
 #
 # A language version is public when its status is "published", its scheduled publication time
 # (if any) has come, and its article is not deleted. Every public surface (pages, search and its
-# index, feeds, sitemap, API, citations) asks one of these three spellings of the same rule:
-# `public_q` (ORM filters, from any model, through `prefix`), `public_sql` (the search's raw SQL)
-# and `Rendition.is_public` (Python, on rows already loaded). Keep them together and in step.
+# index, feeds, sitemap, API, citations) asks one of these two spellings of the same rule:
+# `public_q` (ORM filters, from any model, through `prefix`) and `Rendition.is_public` (Python,
+# on rows already loaded; the search index and its facet keys are built from it, so the search's
+# SQL needs no copy of the rule). Keep them together and in step.
 
 
 def public_q(prefix: str = "", now: datetime.datetime | None = None) -> Q:
@@ -129,15 +130,6 @@ def public_q(prefix: str = "", now: datetime.datetime | None = None) -> Q:
             f"{prefix}article__deleted_at__isnull": True,
         }
     ) & (Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now}))
-
-
-def public_sql(rendition: str, article: str) -> str:
-    """The rule as SQL over table aliases `rendition` (archive_rendition) and `article`
-    (archive_article); now() is the transaction's start time."""
-    return (
-        f"({rendition}.status = 'published' AND {article}.deleted_at IS NULL AND "
-        f"({rendition}.publish_at IS NULL OR {rendition}.publish_at <= now()))"
-    )
 
 
 class RenditionQuerySet(models.QuerySet):
