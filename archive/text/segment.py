@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from archive.text.normalize import CJK, has_cjk, normalize
 
@@ -121,15 +122,23 @@ def char_grams_vector(runs: str, weight: str = "D") -> str:
     position = 1
     for run in runs.split():
         for i, char in enumerate(run):
-            at = min(position + i, MAX_POSITION)
+            at = position + i
             positions.setdefault(char, []).append(at)
             if i + 1 < len(run):
                 positions.setdefault(run[i : i + 2], []).append(at)
         position += len(run) + 1
+    labels = _position_labels(weight)
+    # Positions grow, so each list is sorted and distinct; PostgreSQL keeps 256 per lexeme and
+    # clamps positions above 16,383.
     return " ".join(
-        f"'{lexeme}':" + ",".join(f"{p}{weight}" for p in sorted(set(found))[:MAX_POSITIONS])
+        f"'{lexeme}':" + ",".join([labels[min(p, MAX_POSITION)] for p in found[:MAX_POSITIONS]])
         for lexeme, found in positions.items()
     )
+
+
+@lru_cache(maxsize=4)
+def _position_labels(weight: str) -> list[str]:
+    return [f"{p}{weight}" for p in range(MAX_POSITION + 1)]
 
 
 def char_pairs(text: str) -> list[str]:
