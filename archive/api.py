@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from archive.actors import MAX_QUERY_CHARS, actor_lookup
@@ -24,9 +25,15 @@ def _int(params: Mapping[str, str], name: str, default: int | None, low: int, hi
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise BadRequest(f"{name} must be a whole number, not {str(raw)[:20]!r}.") from None
+        raise BadRequest(
+            _("%(name)s must be a whole number, not %(value)s.")
+            % {"name": name, "value": repr(str(raw)[:20])}
+        ) from None
     if not low <= value <= high:
-        raise BadRequest(f"{name} must be between {low} and {high}.")
+        raise BadRequest(
+            _("%(name)s must be between %(low)s and %(high)s.")
+            % {"name": name, "low": low, "high": high}
+        )
     return value
 
 
@@ -34,10 +41,12 @@ def search_arguments(params: Mapping[str, str]) -> dict:
     """Validated keyword arguments for `search()` from query parameters (strings)."""
     lang = params.get("lang") or None
     if lang and lang not in language_codes():
-        raise BadRequest(f"lang must be one of {', '.join(language_codes())}.")
+        raise BadRequest(
+            _("lang must be one of %(codes)s.") % {"codes": ", ".join(language_codes())}
+        )
     sort = params.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
-        raise BadRequest("sort must be 'relevance' or 'date'.")
+        raise BadRequest(_("sort must be 'relevance' or 'date'."))
     return {
         "q": params.get("q") or "",
         "lang": lang,
