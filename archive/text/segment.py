@@ -22,7 +22,6 @@ from functools import lru_cache
 
 from archive.text.normalize import CJK, has_cjk, normalize
 
-_CJK_CHAR = re.compile(f"[{CJK}]")
 _CJK_RUNS = re.compile(f"[{CJK}]+")
 # Tokens that carry no searchable text.
 _SKIP = re.compile(r"^[\W_]+$", re.UNICODE)
@@ -69,11 +68,6 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """Precise segmentation of normalised text, without white space and punctuation."""
         return [t for t in self._jieba.cut(text, True) if t.strip() and not _SKIP.match(t)]
-
-    def cut_for_search(self, text: str) -> list[str]:
-        return [
-            t for t in self._jieba.cut_for_search(text, True) if t.strip() and not _SKIP.match(t)
-        ]
 
     def subwords(self, words: list[str]) -> list[str]:
         """Dictionary words of two and three characters inside longer words: what search-mode
