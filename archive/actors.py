@@ -43,8 +43,8 @@ from typing import Any
 import ahocorasick
 import opencc
 import rjieba
-from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from modeltranslation.utils import build_localized_fieldname
 
@@ -141,10 +141,19 @@ _lock = threading.Lock()
 _cached: Register | None = None
 
 
+def fingerprint_sql(*models) -> str:
+    """One statement whose single row changes whenever a row of these tables is added, changed
+    or removed (each has `updated_at`): their counts, highest ids and last changes."""
+    return "SELECT " + ", ".join(
+        f"(SELECT row(count(*), max(id), max(updated_at))::text FROM {m._meta.db_table})"
+        for m in models
+    )
+
+
 def _fingerprint() -> tuple:
-    aliases = ActorAlias.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
-    actors = Actor.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
-    return (*aliases.values(), *actors.values())
+    with connection.cursor() as cursor:
+        cursor.execute(fingerprint_sql(ActorAlias, Actor))
+        return cursor.fetchone()
 
 
 def register_fingerprint() -> tuple:

@@ -21,11 +21,10 @@ class ArchiveConfig(AppConfig):
             GlossaryTerm,
             Rendition,
             Translatorship,
-            language_codes,
-            search_column,
+            search_columns,
         )
 
-        vectors = [search_column(c, head=h) for c in language_codes() for h in (False, True)]
+        vectors = search_columns()
         vectors.append("facet_keys")
         registrations = [
             (Article, {"exclude": vectors, "follow": ["authorships"]}),

@@ -1,13 +1,17 @@
 """The search index's write side: what of an article is searchable, and the SQL that stores it.
 
-Each article has two stored tsvectors per language (all with named GIN indexes, see models.py),
+Each article has three stored tsvectors per language (all with named GIN indexes, see models.py),
 built from that language version when it is *published* and empty otherwise:
-- `search_<lang>`: everything searchable — title (weight A), summary and the names of the actors
-  the version mentions (B), body (C), and at D every name and alias of those actors in every
-  language and script (so a query in one language finds the piece in the other, below pieces that
-  contain the words) and the CJK character stream (one-character queries, substrings);
+- `search_<lang>`: words — title (weight A), summary and the names of the actors the version
+  mentions (B), body (C), and at D every name and alias of those actors in every language and
+  script (so a query in one language finds the piece in the other, below pieces that contain the
+  words);
 - `search_head_<lang>`: title, summary and actor names only — small enough to stay inline in the
-  row, so that a term common to half the archive can be ranked among the head matches cheaply.
+  row, so that a term common to half the archive can be ranked among the head matches cheaply;
+- `search_chars_<lang>`: every CJK character and pair of adjacent characters (title A, summary
+  B, body C), for one-character queries and substrings that are no word. Kept apart from the
+  words, it is read only by queries that need it: ranking and phrase checks read the words
+  vector, a quarter of the size.
 
 Python prepares the text (normalisation, segmentation: `archive.text`); PostgreSQL's `english`
 configuration turns it into lexemes (stems English, drops English stop words, keeps each
@@ -21,11 +25,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Count, Max
 from django.utils import timezone
 
 from archive import actors
 from archive.models import (
+    Actor,
+    ActorAlias,
     Article,
     GlossaryTerm,
     Mention,
@@ -34,9 +39,10 @@ from archive.models import (
     search_column,
 )
 from archive.text.normalize import has_cjk, normalize
-from archive.text.segment import Segmenter, char_grams_vector
+from archive.text.segment import Segmenter, char_grams
 
 CONFIG = "english"
+CHAR_CONFIG = "simple"
 # tsvector holds at most 1 MB and positions up to 16,383. Text beyond these lengths (far more than
 # any news article) is not indexed; the article stays findable by everything before it.
 MAX = {"A": 2_000, "B": 40_000, "C": 400_000}
@@ -44,19 +50,32 @@ MAX = {"A": 2_000, "B": 40_000, "C": 400_000}
 
 def segmenter() -> Segmenter:
     """The segmenter with the current user dictionary (rebuilt when the actor register or the
-    glossary changes: three cheap aggregate queries tell)."""
-    return _segmenter_for((*actors.register_fingerprint(), *glossary_fingerprint()))
+    glossary changes: one cheap statement tells)."""
+    return _segmenter_for(dictionary_fingerprint())
 
 
-def glossary_fingerprint() -> tuple:
-    """Changes whenever a glossary term is added, changed or removed."""
-    found = GlossaryTerm.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
-    return tuple(found.values())
+def dictionary_fingerprint() -> tuple:
+    """Changes whenever an actor, an alias or a glossary term is added, changed or removed."""
+    with connection.cursor() as cursor:
+        cursor.execute(actors.fingerprint_sql(ActorAlias, Actor, GlossaryTerm))
+        return cursor.fetchone()
 
 
 @lru_cache(maxsize=1)
 def _segmenter_for(fingerprint: tuple) -> Segmenter:
     return Segmenter(user_dictionary_words())
+
+
+def search_dictionary() -> tuple[Segmenter, tuple[tuple[str, str], ...]]:
+    """What the search reads of the register and the glossary: the segmenter and the glossary's
+    (zh, en) pairs, rebuilt only when either changed."""
+    fingerprint = dictionary_fingerprint()
+    return _segmenter_for(fingerprint), _glossary_for(fingerprint)
+
+
+@lru_cache(maxsize=1)
+def _glossary_for(fingerprint: tuple) -> tuple[tuple[str, str], ...]:
+    return tuple(GlossaryTerm.objects.values_list("zh", "en"))
 
 
 def user_dictionary_words() -> list[str]:
@@ -69,6 +88,7 @@ def user_dictionary_words() -> list[str]:
 def reset_segmenter() -> None:
     """Forget the segmenter (its dictionary changed with the actor register)."""
     _segmenter_for.cache_clear()
+    _glossary_for.cache_clear()
 
 
 def published_languages(article: Article) -> list[str]:
@@ -112,26 +132,30 @@ def _analyse(seg: Segmenter, texts: Iterable[str], limit: int) -> tuple[str, str
 
 # The fixed layout of one language's vectors: a weight per text slot, in concatenation order.
 # Positions saturate at 16,383, so the slots that must keep theirs (the title) come first.
-FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D", "D")
+FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D")
 HEAD_WEIGHTS = ("A", "A", "B", "B")
+CHARS_WEIGHTS = ("A", "B", "C")
 PREFETCH = ("renditions", "mentions__actor__aliases")
 
 
-def language_texts(article: Article, language: str, seg: Segmenter) -> tuple[list[str], list[str]]:
-    """The texts of one language's `search_<lang>` slots (FULL_WEIGHTS) and `search_head_<lang>`
-    slots (HEAD_WEIGHTS): title; summary and actor names; body (precise words, then subwords);
-    every name of its actors in any language; the characters of title, summary and body."""
+def language_texts(
+    article: Article, language: str, seg: Segmenter
+) -> tuple[list[str], list[str], list[str]]:
+    """The texts of one language's `search_<lang>` slots (FULL_WEIGHTS), `search_head_<lang>`
+    slots (HEAD_WEIGHTS) and `search_chars_<lang>` slots (CHARS_WEIGHTS): title; summary and
+    actor names; body (precise words, then subwords); every name of its actors in any language;
+    and the characters and pairs of characters of title, of summary and names, and of body."""
     if language not in published_languages(article):
-        return [""] * len(FULL_WEIGHTS), [""] * len(HEAD_WEIGHTS)
+        return [""] * len(FULL_WEIGHTS), [""] * len(HEAD_WEIGHTS), [""] * len(CHARS_WEIGHTS)
     own_names, every_name = actor_names(article, language)
     middle = [article.text("summary", language), *own_names]
     t_precise, t_sub, t_chars = _analyse(seg, [article.text("title", language)], MAX["A"])
     m_precise, m_sub, m_chars = _analyse(seg, middle, MAX["B"])
     b_precise, b_sub, b_chars = _analyse(seg, [article.text("body", language)], MAX["C"])
     names, _sub, _chars = _analyse(seg, every_name, MAX["B"])
-    chars = char_grams_vector(" ".join(c for c in (t_chars, m_chars, b_chars) if c))
     head = [t_precise, t_sub, m_precise, m_sub]
-    return [*head, b_precise, b_sub, names, chars], head
+    chars = [char_grams(t_chars), char_grams(m_chars), char_grams(b_chars)]
+    return [*head, b_precise, b_sub, names], head, chars
 
 
 PREFETCH += ("authorships__person", "renditions__translatorships__person")
@@ -169,18 +193,14 @@ def document_texts(article: Article, seg: Segmenter | None = None) -> list[str]:
     seg = seg or segmenter()
     texts: list[str] = []
     for code in language_codes():
-        full, head = language_texts(article, code, seg)
-        texts.extend(full + head)
+        full, head, chars = language_texts(article, code, seg)
+        texts.extend(full + head + chars)
     return texts
 
 
-def _vector(weights: tuple[str, ...]) -> str:
-    """The SQL of one vector from its slots' texts; the character slot (always last) is a
-    tsvector literal already (`char_grams_vector`)."""
-    words = [f"setweight(to_tsvector('{CONFIG}', %s), '{w}')" for w in weights]
-    if weights == FULL_WEIGHTS:
-        words[-1] = "%s::tsvector"
-    return " || ".join(words)
+def _vector(weights: tuple[str, ...], config: str = CONFIG) -> str:
+    """The SQL of one vector from its slots' texts."""
+    return " || ".join(f"setweight(to_tsvector('{config}', %s), '{w}')" for w in weights)
 
 
 def _assignments() -> list[tuple[str, str]]:
@@ -188,6 +208,8 @@ def _assignments() -> list[tuple[str, str]]:
     for code in language_codes():
         pairs.append((search_column(code), _vector(FULL_WEIGHTS)))
         pairs.append((search_column(code, head=True), _vector(HEAD_WEIGHTS)))
+        # Single characters and pairs are lexemes as they are: the `simple` configuration.
+        pairs.append((search_column(code, chars=True), _vector(CHARS_WEIGHTS, CHAR_CONFIG)))
     return pairs
 
 

@@ -48,11 +48,25 @@ def language_tag(code: str) -> str:
     return "-".join([first, *(part.title() if len(part) == 4 else part.upper() for part in rest)])
 
 
-def search_column(language: str, *, head: bool = False) -> str:
-    """The name of an article's stored search vector for one language (`search_zh_hans`,
-    `search_head_en`, …): everything searchable in that version, or only its head (titles,
-    summary, actor names)."""
-    return ("search_head_" if head else "search_") + language.replace("-", "_")
+SEARCH_SLOTS = ("all", "head", "chars")
+
+
+def search_column(language: str, *, head: bool = False, chars: bool = False) -> str:
+    """The name of one of an article's stored search vectors for one language: everything
+    searchable in that version but single characters (`search_zh_hans`), only its head — title,
+    summary, actor names — (`search_head_en`), or its characters and pairs of characters
+    (`search_chars_zh_hans`)."""
+    prefix = "search_head_" if head else "search_chars_" if chars else "search_"
+    return prefix + language.replace("-", "_")
+
+
+def search_columns() -> list[str]:
+    """Every stored search vector column, language by language."""
+    return [
+        search_column(code, head=slot == "head", chars=slot == "chars")
+        for code in language_codes()
+        for slot in SEARCH_SLOTS
+    ]
 
 
 def localized(obj: models.Model, field: str, language: str) -> str:
@@ -188,6 +202,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Exists(wrote) | Exists(translated))
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self) -> ArticleQuerySet:
+        # The stored search vectors (tens of kB an article) are read by PostgreSQL only: never
+        # fetch them into Python.
+        return super().get_queryset().defer(*search_columns())
+
+
 def authorships_with_people() -> Prefetch:
     return Prefetch("authorships", queryset=Authorship.objects.select_related("person"))
 
@@ -250,14 +271,15 @@ class Article(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # The search index: two tsvectors per language, `search_<lang>` and `search_head_<lang>`
-    # (added below for every language in settings.LANGUAGES; see archive/indexing.py), and the
-    # keys of its facets and filters ("lang:en", "outlet:<slug>", "actor:<slug>", "year:2025"…).
+    # The search index: three tsvectors per language, `search_<lang>`, `search_head_<lang>` and
+    # `search_chars_<lang>` (added below for every language in settings.LANGUAGES; see
+    # archive/indexing.py), and the keys of its facets and filters ("lang:en", "outlet:<slug>",
+    # "actor:<slug>", "year:2025"…).
     facet_keys = ArrayField(
         models.CharField(max_length=250), default=list, blank=True, editable=False
     )
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-original_published_on", "-created_at", "-id"]
@@ -273,11 +295,7 @@ class Article(models.Model):
                 name="article_newest_idx",
             ),
             GinIndex(fields=["facet_keys"], name="article_facet_keys_gin"),
-            *[
-                GinIndex(fields=[column], name=f"{column}_gin")
-                for code in language_codes()
-                for column in (search_column(code), search_column(code, head=True))
-            ],
+            *[GinIndex(fields=[column], name=f"{column}_gin") for column in search_columns()],
         ]
         constraints = [
             models.CheckConstraint(
@@ -400,11 +418,8 @@ class Article(models.Model):
         )
 
 
-for _code in language_codes():
-    for _head in (False, True):
-        Article.add_to_class(
-            search_column(_code, head=_head), SearchVectorField(null=True, editable=False)
-        )
+for _column in search_columns():
+    Article.add_to_class(_column, SearchVectorField(null=True, editable=False))
 
 
 class Authorship(models.Model):

@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 
-from archive.indexing import CONFIG, published_languages, segmenter
+from archive.indexing import CONFIG, published_languages, search_dictionary
 from archive.models import (
     Actor,
     Article,
-    GlossaryTerm,
     Mention,
     Outlet,
     Person,
@@ -43,6 +46,7 @@ from archive.text.normalize import has_cjk, normalize, normalize_with_offsets
 from archive.text.query import (
     MAX_QUERY_CHARS,
     MAX_TERMS,
+    Match,
     Term,
     compile_query,
     compile_term,
@@ -53,6 +57,7 @@ from archive.text.query import (
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 2_000
 EXACT_COUNT = 5_000
+HUGE = 2 * EXACT_COUNT  # estimated matches beyond which none are listed
 FACET_ROWS = 2_000
 MAX_PAGE_SIZE = 100
 SNIPPET_CHARS = {"zh-hans": 110, "en": 260}
@@ -166,11 +171,10 @@ def search(
     result.messages.extend(str(MESSAGES[code]) for code in parsed.messages)
     filters = Filters(lang, actor, outlet, author, translator, year)
     where, params = filters.sql()
-    seg = segmenter()
-    expand = glossary_expansion(seg)
-    tsquery = compile_query(parsed, seg, expand)
-    rank_tsquery = compile_query(parsed, seg, expand, exclusions=False)
-    if not tsquery:
+    seg, glossary = search_dictionary()
+    expand = glossary_expansion(seg, glossary)
+    match = compile_query(parsed, seg, expand)
+    if match is None:
         if q and q.strip() and not parsed.messages:
             result.messages.append(str(MESSAGES["nothing"]))
         if where and not (q or "").strip():
@@ -180,89 +184,180 @@ def search(
     # version is published), so it is not a separate filter.
     where, params = Filters(None, actor, outlet, author, translator, year).sql()
     languages = [lang] if lang else language_codes()
-    query = Query(languages, tsquery, rank_tsquery)
+    offset = (page - 1) * page_size
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT to_tsquery('{CONFIG}', %s)::text, numnode(to_tsquery('{CONFIG}', %s))",
-            [tsquery, tsquery],
-        )
-        query_text, nodes = cursor.fetchone()
-        if not nodes:
+        positive = compile_query(parsed, seg, expand, exclusions=False)
+        query = Query.prepare(cursor, languages, match, positive)
+        if query is None:
             result.messages.append(str(MESSAGES["stop_words"]))
             return result
         match_sql, match_params = query.match()
         where_sql = " AND ".join([match_sql, *where])
         where_params = [*match_params, *params]
-        # Up to EXACT_COUNT matches are listed once — one pass over the index and over any
-        # phrase's position checks — and the rest of the plan reads them by primary key.
-        cursor.execute(
-            f"SELECT a.id FROM {TABLE} a WHERE {where_sql} LIMIT %s",
-            [*where_params, EXACT_COUNT + 1],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        if len(ids) <= EXACT_COUNT:
-            result.count = len(ids)
-            where_sql, where_params = "a.id = ANY(%s)", [ids]
-        else:  # more: the planner's estimate (never below what was seen)
-            estimate = _estimate(cursor, where_sql, where_params)
-            result.count, result.count_is_estimate = max(estimate, EXACT_COUNT + 1), True
-        offset = (page - 1) * page_size
+        estimate = _estimate(cursor, where_sql, where_params)
+        if estimate <= HUGE:
+            # Up to EXACT_COUNT matches per language are listed, language by language (each
+            # version's vectors are read only for the candidates of its own index); the rest of
+            # the plan reads them by primary key.
+            matched = {}
+            with _planner(cursor, **BITMAP_ONLY):
+                for code in languages:
+                    sql, code_params = query.match(code)
+                    matched[code] = _ids(
+                        cursor, [sql, *where], [*code_params, *params], EXACT_COUNT + 1
+                    )
+            ids = list(dict.fromkeys(pk for code in languages for pk in matched[code]))
+            if all(len(found) <= EXACT_COUNT for found in matched.values()):
+                result.count = len(ids)
+                where_sql, where_params = "a.id = ANY(%s)", [ids]
+                query.matched = {code: set(found) for code, found in matched.items()}
+        else:  # far more: only a sample for the facets
+            ids = []
+            if with_facets:
+                with _planner(cursor, **BITMAP_ONLY):
+                    ids = _ids(cursor, [where_sql], where_params, FACET_ROWS)
+        if query.matched is None:  # the planner's estimate (never below what was seen)
+            result.count, result.count_is_estimate = max(estimate, len(ids)), True
         ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
         if with_facets and result.count:
-            result.facets = _facets(cursor, where_sql, where_params, result.count)
-    result.hits = _hits(ranked, parsed, seg, query_text)
+            result.facets = _facets(cursor, ids, result.count)
+    result.hits = _hits(ranked, parsed, seg, query.lexemes)
     return result
 
 
-def glossary_renderings() -> dict[str, list[str]]:
+@lru_cache(maxsize=1)
+def glossary_renderings(pairs: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
     """Each glossary term (normalised, either language) → its fixed renderings in the other."""
     found: dict[str, list[str]] = {}
-    for zh, en in GlossaryTerm.objects.values_list("zh", "en"):
+    for zh, en in pairs:
         found.setdefault(normalize(zh), []).append(normalize(en))
         found.setdefault(normalize(en), []).append(normalize(zh))
     return found
 
 
-def glossary_expansion(seg):
+def glossary_expansion(seg, pairs):
     """`expansions` for compile_query: a term equal to a glossary term in one language also
     matches its fixed rendering in the other (粮食安全 finds "food security" and back)."""
-    renderings = glossary_renderings()
-    if not renderings:
+    if not pairs:
         return None
+    renderings = glossary_renderings(pairs)
 
-    def expand(term: Term) -> list[str]:
+    def expand(term: Term) -> list[Match]:
         fragments = (
             compile_term(Term(text=other, phrase=True), seg)
             for other in renderings.get(" ".join(term.text.split()), [])
         )
-        return [f for f in fragments if f]
+        return [f for f in fragments if f is not None]
 
     return expand
 
 
 @dataclass
 class Query:
-    """SQL fragments of one compiled query over the searched languages' stored vectors."""
+    """SQL of one compiled query (`archive.text.query.Match`) over the searched languages'
+    stored vectors: the words slot is `search_<lang>`, the characters slot `search_chars_<lang>`.
+    """
 
     languages: list[str]
-    tsquery: str  # for matching (with exclusions)
-    rank_tsquery: str  # for scoring (without: ts_rank scores a negated term as a miss)
+    full: Match  # for matching (with exclusions)
+    positive: Match | None  # for scoring (without: ts_rank scores a negated term as a miss)
+    lexemes: str = ""  # the words slot's tsquery as PostgreSQL reads it (for highlighting)
+    # language → ids of the matches in that version, when every match was listed
+    matched: dict[str, set[int]] | None = None
 
-    def _columns(self, head: bool) -> list[str]:
-        return [f"a.{search_column(code, head=head)}" for code in self.languages]
-
-    def match(self, *, head: bool = False) -> tuple[str, list[str]]:
-        columns = self._columns(head)
-        tsquery = self.rank_tsquery if head else self.tsquery
-        sql = " OR ".join(f"{c} @@ to_tsquery('{CONFIG}', %s)" for c in columns)
-        return f"({sql})", [tsquery] * len(columns)
-
-    def rank(self, *, head: bool = False) -> tuple[str, list[str]]:
-        columns = self._columns(head)
-        sql = " + ".join(
-            f"ts_rank(coalesce({c}, ''::tsvector), to_tsquery('{CONFIG}', %s))" for c in columns
+    @classmethod
+    def prepare(cls, cursor, languages, full: Match, positive: Match | None) -> Query | None:
+        """The query with every leaf that PostgreSQL reduces to nothing (only stop words)
+        left out; None when nothing is left to search for."""
+        leaves = sorted({leaf.text for leaf in _leaves(full)})
+        words = positive.tsquery("words") if positive else ""
+        cursor.execute(
+            f"SELECT x, numnode(to_tsquery('{CONFIG}', x)), to_tsquery('{CONFIG}', x)::text "
+            "FROM unnest(%s::text[]) x",
+            [[*leaves, *([words] if words else [])]],
         )
-        return f"({sql})", [self.rank_tsquery] * len(columns)
+        found = {text: (nodes, lexemes) for text, nodes, lexemes in cursor.fetchall()}
+        empty = {text for text, (nodes, _lexemes) in found.items() if not nodes}
+        full, positive = _prune(full, empty), _prune(positive, empty)
+        if full is None or positive is None:
+            return None
+        return cls(languages, full, positive, lexemes=found[words][1] if words else "")
+
+    def match(self, language: str | None = None) -> tuple[str, list[str]]:
+        """The WHERE clause of a match in one language version, or in any searched one."""
+        if language is not None:
+            return _render(self.full, language)
+        parts = [_render(self.full, code) for code in self.languages]
+        return (
+            "(" + " OR ".join(sql for sql, _ in parts) + ")",
+            [p for _, params in parts for p in params],
+        )
+
+    def head_match(self) -> tuple[str, list[str]] | None:
+        """Matches of the words in titles, summaries and actor names (`search_head_<lang>`)."""
+        words = self.positive.tsquery("words") if self.positive else ""
+        if not words:
+            return None
+        columns = [f"a.{search_column(code, head=True)}" for code in self.languages]
+        sql = " OR ".join(f"{c} @@ to_tsquery('{CONFIG}', %s)" for c in columns)
+        return f"coalesce({sql}, false)", [words] * len(columns)
+
+    def rank(self, *, head: bool = False) -> tuple[str, list]:
+        """The score: ts_rank of the words (or, for a query of characters only, of the
+        characters) in each searched version — read only for rows matched in that version,
+        when that is known."""
+        words = self.positive.tsquery("words") if self.positive else ""
+        chars = self.positive.tsquery("chars") if self.positive else ""
+        if not words and (head or not chars):
+            return "0.0", []
+        terms, params = [], []
+        for code in self.languages:
+            column = search_column(code, head=head, chars=not words)
+            sql = f"ts_rank(a.{column}, to_tsquery('{CONFIG}', %s))"
+            found = None if self.matched is None else self.matched.get(code, set())
+            if found is not None and not found:
+                continue
+            if found is not None and not head:
+                sql = f"CASE WHEN a.id = ANY(%s) THEN {sql} ELSE 0 END"
+                params.append(sorted(found))
+            terms.append(f"coalesce({sql}, 0)")
+            params.append(words or chars)
+        return ("(" + " + ".join(terms) + ")" if terms else "0.0"), params
+
+
+def _leaves(match: Match | None):
+    if match is None:
+        return
+    if match.is_leaf:
+        yield match
+    for child in match.children:
+        yield from _leaves(child)
+
+
+def _prune(match: Match | None, empty: set[str]) -> Match | None:
+    """The match without the leaves whose tsquery is empty (stop words only)."""
+    if match is None:
+        return None
+    if match.is_leaf:
+        return None if match.text in empty else match
+    children = [c for c in (_prune(child, empty) for child in match.children) if c is not None]
+    if not children:
+        return None
+    if match.op == "not":
+        return Match("not", children=tuple(children))
+    return children[0] if len(children) == 1 else Match(match.op, children=tuple(children))
+
+
+def _render(match: Match, language: str) -> tuple[str, list[str]]:
+    if match.is_leaf:
+        column = search_column(language, chars=match.op == "chars")
+        return f"a.{column} @@ to_tsquery('{CONFIG}', %s)", [match.text]
+    parts = [_render(child, language) for child in match.children]
+    params = [p for _, child_params in parts for p in child_params]
+    if match.op == "not":
+        return f"NOT coalesce({parts[0][0]}, false)", params
+    joiner = " AND " if match.op == "and" else " OR "
+    return "(" + joiner.join(sql for sql, _ in parts) + ")", params
 
 
 PUBLISHED = "a.facet_keys <> '{}'"  # facet keys are empty while nothing is published
@@ -286,9 +381,46 @@ def _browse(result: SearchPage, where: list[str], params: list, seg, with_facets
         )
         rows = cursor.fetchall()
         if with_facets and result.count:
-            result.facets = _facets(cursor, where_sql, params, result.count)
+            cursor.execute(
+                f"SELECT a.id FROM {TABLE} a WHERE {where_sql} LIMIT %s", [*params, FACET_ROWS]
+            )
+            sample = [row[0] for row in cursor.fetchall()]
+            result.facets = _facets(cursor, sample, result.count)
     result.hits = _hits(rows, parse(""), seg, "")
     return result
+
+
+def _ids(cursor, where: list[str], params: list, limit: int) -> list[int]:
+    """Ids of up to `limit` matching rows (in the order of the table)."""
+    cursor.execute(
+        f"SELECT a.id FROM {TABLE} a WHERE {' AND '.join(where)} LIMIT %s", [*params, limit]
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+# Listing matches: from the GIN indexes' bitmaps. The planner would rather test row after row
+# for a common term, reading each row's vector: ~10× slower.
+BITMAP_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off"}
+
+
+@contextmanager
+def _planner(cursor, **settings: str):
+    """Planner settings for the statements inside (SET LOCAL in a transaction of their own, or
+    a savepoint of the caller's), put back afterwards."""
+    if not settings:
+        yield
+        return
+    names = list(settings)
+    with transaction.atomic():
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+            [x for name in names for x in (name, settings[name])],
+        )
+        yield
+        cursor.execute(
+            "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(%s)",
+            [names],
+        )
 
 
 def _estimate(cursor, where_sql: str, params: list) -> int:
@@ -302,11 +434,17 @@ def _estimate(cursor, where_sql: str, params: list) -> int:
 def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     """The page's rows newest first; scores are computed for those rows only (in the ORDER BY
     query, PostgreSQL would compute them for every match before sorting)."""
-    cursor.execute(
-        f"SELECT a.id FROM {TABLE} a WHERE {where_sql} ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-        [*params, limit, offset],
-    )
-    ids = [row[0] for row in cursor.fetchall()]
+    # A huge result set: walk the newest-first index and test each row until the page is full
+    # (a term in half the archive needs about two rows a hit) rather than read every match's row
+    # and sort them, which is the plan PostgreSQL prefers.
+    settings = {"enable_bitmapscan": "off"} if query.matched is None else {}
+    with _planner(cursor, **settings):
+        cursor.execute(
+            f"SELECT a.id FROM {TABLE} a WHERE {where_sql} "
+            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return []
     rank_sql, rank_params = query.rank()
@@ -320,12 +458,12 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
 def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> list:
     """(id, score) of the page's rows, by the plan the result's size calls for."""
     limit = result.page_size
-    rank_sql, rank_params = query.rank()
     if sort == "date" or result.count == 0:
         result.plan = "date"
         return _by_date(cursor, query, where_sql, params, limit, offset)
     if result.count <= RANK_ALL and not result.count_is_estimate:
         result.plan = "rank-all"
+        rank_sql, rank_params = query.rank()
         cursor.execute(
             f"SELECT a.id, {rank_sql} AS score FROM {TABLE} a WHERE {where_sql} "
             f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s OFFSET %s",
@@ -333,7 +471,11 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
         )
         return cursor.fetchall()
     # A common term: rank the head matches, then the others newest first.
-    head_match, head_match_params = query.match(head=True)
+    head = query.head_match()
+    if head is None:
+        result.plan = "common-by-date"
+        return _by_date(cursor, query, where_sql, params, limit, offset)
+    head_match, head_match_params = head
     head_where = f"{where_sql} AND {head_match}"
     head_params = [*params, *head_match_params]
     if _estimate(cursor, head_where, head_params) > RANK_ALL:
@@ -341,23 +483,23 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
         return _by_date(cursor, query, where_sql, params, limit, offset)
     result.plan = "head-then-date"
     head_rank, head_rank_params = query.rank(head=True)
-    cursor.execute(f"SELECT count(*) FROM {TABLE} a WHERE {head_where}", head_params)
-    head_count = cursor.fetchone()[0]
-    rows: list[tuple[int, float]] = []
-    if offset < head_count:
-        cursor.execute(
-            f"SELECT a.id, {head_rank} AS score FROM {TABLE} a WHERE {head_where} "
-            f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [*head_rank_params, *head_params, limit, offset],
-        )
-        rows = cursor.fetchall()
+    cursor.execute(
+        f"SELECT a.id, {head_rank} AS score FROM {TABLE} a WHERE {head_where} "
+        f"ORDER BY score DESC, {ORDER_BY_DATE}",
+        [*head_rank_params, *head_params],
+    )
+    head_rows = cursor.fetchall()
+    rows = head_rows[offset : offset + limit]
     if len(rows) < limit:
-        cursor.execute(
-            f"SELECT a.id, 0.0 FROM {TABLE} a WHERE {where_sql} AND NOT coalesce({head_match}, "
-            f"false) ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [*params, *head_match_params, limit - len(rows), max(0, offset - head_count)],
+        rest = _by_date(
+            cursor,
+            query,
+            f"{where_sql} AND NOT {head_match}",
+            [*params, *head_match_params],
+            limit - len(rows),
+            max(0, offset - len(head_rows)),
         )
-        rows += cursor.fetchall()
+        rows += [(pk, 0.0) for pk, _score in rest]
     return rows
 
 
@@ -365,17 +507,15 @@ FACET_KINDS = ("lang", "outlet", "author", "translator", "actor", "year")
 FACET_LIMIT = 30  # entries per kind
 
 
-def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
+def _facets(cursor, ids: list[int], count: int) -> dict:
     """Counts per language, outlet, author, translator, actor and year among the matches (among
-    a sample of FACET_ROWS of them when there are more), from the matches' facet keys."""
+    a sample of FACET_ROWS of them when there are more: the first listed, in the order of the
+    table, which does not favour any value), from the matches' facet keys."""
     limited = count > FACET_ROWS
-    # More matches than that: count a sample of FACET_ROWS of them (the first the index yields;
-    # choosing the newest would read every match).
-    matches = f"SELECT a.facet_keys FROM {TABLE} a WHERE {where_sql}" + (
-        f" LIMIT {FACET_ROWS}" if limited else ""
-    )
     cursor.execute(
-        f"SELECT k, count(*) FROM ({matches}) m, unnest(m.facet_keys) k GROUP BY k", params
+        f"SELECT k, count(*) FROM {TABLE} a, unnest(a.facet_keys) k WHERE a.id = ANY(%s) "
+        "GROUP BY k",
+        [ids[:FACET_ROWS]],
     )
     facets: dict = {kind: [] for kind in FACET_KINDS}
     for key, n in cursor.fetchall():
@@ -386,24 +526,55 @@ def _facets(cursor, where_sql: str, params: list, count: int) -> dict:
         facets[kind].sort(key=lambda e: (-e["count"], e["value"]))
         facets[kind] = facets[kind][:FACET_LIMIT]
     facets["year"].sort(key=lambda e: e["value"], reverse=True)
+    names = _names(
+        {
+            model: [e["value"] for kind in kinds for e in facets[kind]]
+            for model, kinds in (
+                (Outlet, ["outlet"]),
+                (Person, ["author", "translator"]),
+                (Actor, ["actor"]),
+            )
+        }
+    )
     for kind, model in (
         ("outlet", Outlet),
         ("author", Person),
         ("translator", Person),
         ("actor", Actor),
     ):
-        slugs = [e["value"] for e in facets[kind]]
-        names = {
-            obj.slug: {
-                c: localized(obj, "name", c) for c in language_codes() if localized(obj, "name", c)
-            }
-            for obj in model.objects.filter(slug__in=slugs)
-        }
         for entry in facets[kind]:
-            entry["name"] = names.get(entry["value"], {})
+            entry["name"] = names.get((model, entry["value"]), {})
     if limited:
         facets["basis"] = f"a sample of {FACET_ROWS} matches"
     return facets
+
+
+def _names(slugs: dict) -> dict:
+    """(model, slug) → {language: name} for these slugs of outlets, people and actors, in one
+    statement."""
+    parts, params = [], []
+    codes = language_codes()
+    for i, (model, wanted) in enumerate(slugs.items()):
+        if not wanted:
+            continue
+        columns = ", ".join(
+            model._meta.get_field(build_localized_fieldname("name", c)).column for c in codes
+        )
+        parts.append(
+            f"SELECT {i}, slug, {columns} FROM {model._meta.db_table} WHERE slug = ANY(%s)"
+        )
+        params.append(sorted(set(wanted)))
+    if not parts:
+        return {}
+    models = list(slugs)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {
+            (models[row[0]], row[1]): {
+                c: name for c, name in zip(codes, row[2:], strict=True) if name
+            }
+            for row in cursor.fetchall()
+        }
 
 
 def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
@@ -414,7 +585,13 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         a.pk: a
         for a in Article.objects.filter(pk__in=ids)
         .select_related("outlet")
-        .prefetch_related("renditions", "authorships__person", "mentions__actor__aliases")
+        .prefetch_related(
+            "renditions",
+            Prefetch(
+                "mentions",
+                Mention.objects.select_related("actor").prefetch_related("actor__aliases"),
+            ),
+        )
     }
     words = highlight_terms(parsed, seg)
     lexemes = re.findall(r"'((?:[^']|'')*)'", query_text)
@@ -463,20 +640,43 @@ def _named_actors(actors: list, cjk: list[str], latin: set[str]) -> tuple[list[s
 def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) -> str:
     """An HTML-safe passage of the language version around its first match, matches in <mark>:
     in the title, else the summary, else the paragraph of the body where the first match is.
-    Each field is normalised and searched once, not paragraph by paragraph."""
+
+    The paragraph is first looked for in the text as stored (case-insensitively), so that only
+    that paragraph is normalised; a text whose matches only normalisation reveals (traditional
+    characters, full-width letters) is normalised whole."""
     width = SNIPPET_CHARS.get(language, 200)
     fields = [article.text(f, language) for f in ("title", "summary", "body")]
+    quick = _quick_pattern(tuple(cjk), tuple(sorted(latin)))
+    for text in fields:
+        found = quick.search(text) if quick and text else None
+        if found:
+            begin, end = _paragraph(text, found.start(), found.end())
+            spans = find_spans(text[begin:end], cjk, latin)
+            if spans:
+                return _window(text[begin:end], spans, width)
     for text in fields:
         spans = find_spans(text, cjk, latin) if text else []
         if spans:  # the paragraph of the first match
-            begin = text.rfind("\n\n", 0, spans[0][0])
-            begin = 0 if begin < 0 else begin + 2
-            end = text.find("\n\n", spans[0][1])
-            end = len(text) if end < 0 else end
+            begin, end = _paragraph(text, spans[0][0], spans[0][1])
             inside = [(a - begin, b - begin) for a, b in spans if a >= begin and b <= end]
             return _window(text[begin:end], inside, width)
     first = next((t for t in article.paragraphs(language)), fields[0])
     return escape(first[:width] + ("…" if len(first) > width else ""))
+
+
+def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the paragraph (blank-line separated) around text[start:end]."""
+    begin = text.rfind("\n\n", 0, start)
+    stop = text.find("\n\n", end)
+    return (0 if begin < 0 else begin + 2), (len(text) if stop < 0 else stop)
+
+
+@lru_cache(maxsize=256)
+def _quick_pattern(cjk: tuple[str, ...], latin: tuple[str, ...]) -> re.Pattern | None:
+    words = sorted({*cjk, *latin}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
 
 
 def _window(text: str, spans: list[tuple[int, int]], width: int) -> str:

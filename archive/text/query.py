@@ -7,8 +7,9 @@ two-character query and any string that is not a dictionary word are matched on 
 stream. Malformed input never fails: stray quotes and operators are ignored, control characters
 dropped, and the query is cut to a sane length with a message saying so.
 
-`compile_query` returns the text of a tsquery for PostgreSQL's `to_tsquery('english', …)`, which
-applies the same English stemming and stop words as the index.
+`compile_query` returns a `Match`: tsquery texts for PostgreSQL's `to_tsquery('english', …)` (the
+same English stemming and stop words as the index), each for one slot of the index — words or
+characters — combined with AND, OR and NOT.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from archive.text.normalize import CJK, has_cjk, normalize
-from archive.text.segment import Segmenter, char_pairs
+from archive.text.segment import PAIR_DISTANCE, Segmenter, char_pairs
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 24
@@ -94,36 +95,120 @@ def quote(text: str, weights: str = "") -> str:
     return f"'{escaped}'" + (f":{weights}" if weights else "")
 
 
-def _by_characters(text: str) -> str:
-    """A CJK string matched on the character stream: the character itself, its one pair, or its
-    pairs in order (a phrase) — all plain lexeme lookups in the index."""
+@dataclass(frozen=True)
+class Match:
+    """A compiled query: a boolean combination of tsquery texts, each for one slot of a language
+    version's index — `words` (the stored `search_<lang>` vector: words, names, stems) or `chars`
+    (`search_chars_<lang>`: every character and pair of adjacent characters). Leaves of one slot
+    under the same operator are merged into one tsquery, so that each slot is one index lookup.
+    """
+
+    op: str  # "words" or "chars" (a leaf: `text` is its tsquery), "and", "or", "not"
+    text: str = ""
+    children: tuple[Match, ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.op in SLOTS
+
+    def tsquery(self, slot: str) -> str:
+        """This match's tsquery text on one slot, exclusions left out (for ranking: ts_rank
+        scores a negated term as a miss); "" when it has nothing on that slot."""
+        if self.is_leaf:
+            return self.text if self.op == slot else ""
+        if self.op == "not":
+            return ""
+        parts = [p for p in (c.tsquery(slot) for c in self.children) if p]
+        joiner = " & " if self.op == "and" else " | "
+        return parts[0] if len(parts) == 1 else joiner.join(f"({p})" for p in parts)
+
+    def slots(self) -> set[str]:
+        if self.is_leaf:
+            return {self.op}
+        return {slot for child in self.children for slot in child.slots()}
+
+
+SLOTS = ("words", "chars")
+
+
+def words(text: str) -> Match:
+    return Match("words", text)
+
+
+def chars(text: str) -> Match:
+    return Match("chars", text)
+
+
+def _combine(op: str, items: list[Match]) -> Match | None:
+    flat: list[Match] = []
+    for item in items:
+        if item is None:
+            continue
+        flat.extend(item.children if item.op == op else [item])
+    if not flat:
+        return None
+    joiner = " & " if op == "and" else " | "
+    merged: list[Match] = []
+    for slot in SLOTS:
+        texts = [m.text for m in flat if m.op == slot]
+        if texts:
+            text = texts[0] if len(texts) == 1 else joiner.join(f"({t})" for t in texts)
+            merged.append(Match(slot, text))
+    merged += [m for m in flat if not m.is_leaf]
+    return merged[0] if len(merged) == 1 else Match(op, children=tuple(merged))
+
+
+def all_of(items: list[Match | None]) -> Match | None:
+    return _combine("and", items)
+
+
+def any_of(items: list[Match | None]) -> Match | None:
+    return _combine("or", items)
+
+
+def none_of(item: Match) -> Match:
+    if item.is_leaf:
+        return Match(item.op, f"!({item.text})")
+    return Match("not", children=(item,))
+
+
+def _by_characters(text: str) -> Match:
+    """A CJK string matched on the character slot: the character itself, its one pair, or its
+    pairs in order (a phrase of pairs PAIR_DISTANCE apart) — all plain lexeme lookups."""
     if len(text) == 1:
-        return quote(text)
-    return quote(" ".join(char_pairs(text)))
+        return chars(quote(text))
+    pairs = [quote(pair) for pair in char_pairs(text)]
+    return chars(f" <{PAIR_DISTANCE}> ".join(pairs))
 
 
-def compile_term(term: Term, segmenter: Segmenter) -> str:
-    """A tsquery fragment for one term (see the module's docstring)."""
+def compile_term(term: Term, segmenter: Segmenter) -> Match | None:
+    """The match of one term (see the module's docstring)."""
     text = term.text
     if not has_cjk(text):
-        return quote(text)
-    words = segmenter.cut(text)
-    if not words:
-        return ""
+        return words(quote(text))
+    found = segmenter.cut(text)
+    if not found:
+        return None
     if term.phrase:
-        fragment = quote(" ".join(words))
         compact = text.replace(" ", "")
-        if _ALL_CJK.match(compact) and len(words) > 1:
-            fragment = f"({fragment} | {_by_characters(compact)})"
-        return fragment
+        phrase = words(quote(" ".join(found)))
+        if _ALL_CJK.match(compact) and len(found) > 1:
+            # The words in order (across punctuation too), or the string of characters
+            # itself: its pairs in order.
+            return any_of([phrase, _by_characters(compact)])
+        return phrase
     parts = []
-    for word in _join_single_characters(words):
-        # A Latin word, a character, a pair (itself a lexeme of the character stream), a word.
-        if not has_cjk(word) or len(word) <= 2 or segmenter.is_word(word):
-            parts.append(quote(word))
-        else:  # not in the dictionary: the word as segmented, or the string on the characters
-            parts.append(f"({quote(word)} | {_by_characters(word)})")
-    return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+    for word in _join_single_characters(found):
+        if not has_cjk(word):  # a Latin word
+            parts.append(words(quote(word)))
+        elif len(word) == 1:  # inside any word: only the character slot has it
+            parts.append(_by_characters(word))
+        elif len(word) > 2 and segmenter.is_word(word):
+            parts.append(words(quote(word)))
+        else:  # a pair (a word, or inside words), or a string not in the dictionary: the word
+            # as segmented, or the string on the characters (texts with the word rank first)
+            parts.append(any_of([words(quote(word)), _by_characters(word)]))
+    return all_of(parts)
 
 
 def _join_single_characters(words: list[str]) -> list[str]:
@@ -146,30 +231,23 @@ def _join_single_characters(words: list[str]) -> list[str]:
 
 def compile_query(
     parsed: ParsedQuery, segmenter: Segmenter, expansions=None, *, exclusions: bool = True
-) -> str:
-    """The tsquery text of a parsed query. `expansions(term) -> [fragment, …]` may add
-    alternatives to a term (e.g. an actor's names in the other language). Without `exclusions`,
-    the excluded terms are left out (ts_rank scores a negated term as a miss)."""
+) -> Match | None:
+    """The match of a parsed query. `expansions(term) -> [Match, …]` may add alternatives to a
+    term (e.g. a glossary term's rendering in the other language). Without `exclusions`, the
+    excluded terms are left out."""
     clauses = []
     for group in parsed.groups:
-        alternatives = []
-        for term in group:
-            fragment = compile_term(term, segmenter)
-            if fragment:
-                alternatives.append(fragment)
-            if expansions is not None:
-                alternatives.extend(expansions(term))
-        if alternatives:
-            clauses.append(
-                alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
-            )
-    if not clauses:
-        return ""
+        alternatives = [compile_term(term, segmenter) for term in group]
+        if expansions is not None:
+            alternatives += [m for term in group for m in expansions(term)]
+        clauses.append(any_of(alternatives))
+    if not any(clauses):
+        return None
     for term in parsed.excluded if exclusions else []:
         fragment = compile_term(term, segmenter)
-        if fragment:
-            clauses.append(f"!{fragment}")
-    return " & ".join(clauses)
+        if fragment is not None:
+            clauses.append(none_of(fragment))
+    return all_of(clauses)
 
 
 def highlight_terms(parsed: ParsedQuery, segmenter: Segmenter) -> list[str]:

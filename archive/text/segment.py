@@ -7,9 +7,9 @@ A document is analysed into three token streams, all of normalised text (see nor
 - `precise`: precise-mode segmentation, words in order — positions for phrase queries;
 - `subwords`: what search-mode segmentation would add (国防, 部长 inside 国防部长), so that a word
   inside a longer word is found without disturbing the positions of `precise`;
-- `chars`: the CJK runs, from which `char_grams_vector` indexes every character and every pair of
-  adjacent characters — one- and two-character queries and any substring that is not a
-  dictionary word are answered from these.
+- `chars`: the CJK runs, from which `char_grams` makes the text that indexes every character and
+  every pair of adjacent characters — one- and two-character queries and any substring that is
+  not a dictionary word are answered from these.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from archive.text.normalize import CJK, has_cjk, normalize
 
@@ -99,42 +98,28 @@ class Segmenter:
 
 
 def chars_stream(text: str) -> str:
-    """The CJK runs of a text, separated by spaces (input of `char_grams_vector`)."""
+    """The CJK runs of a text, separated by spaces (input of `char_grams`)."""
     return " ".join(_CJK_RUNS.findall(text))
 
 
-MAX_POSITIONS = 256  # per lexeme in a tsvector
-MAX_POSITION = 16_383
-
-
-def char_grams_vector(runs: str, weight: str = "D") -> str:
-    """A tsvector literal of every character and every pair of adjacent characters of the runs,
-    each pair at the position of its first character. A query for any substring (美; 防部; a name
-    not in the dictionary) is then a lexeme lookup or a phrase of pairs, with no word needed.
-    Runs are two positions apart, so no pair or phrase spans two runs."""
-    positions: dict[str, list[int]] = {}
-    position = 1
+def char_grams(runs: str) -> str:
+    """Every character and every pair of adjacent characters of the runs, interleaved (国 国防 防
+    防部 部): the text of the character slot, which PostgreSQL's `simple` configuration turns
+    into lexemes and positions. A query for any substring (美; 防部; a name not in the
+    dictionary) is then a lexeme lookup or a phrase of pairs two positions apart (see
+    archive/text/query.py),
+    with no word needed. No pair spans two runs, so no phrase of pairs does either."""
+    out: list[str] = []
     for run in runs.split():
-        for i, char in enumerate(run):
-            at = position + i
-            positions.setdefault(char, []).append(at)
-            if i + 1 < len(run):
-                positions.setdefault(run[i : i + 2], []).append(at)
-        position += len(run) + 1
-    labels = _position_labels(weight)
-    # Positions grow, so each list is sorted and distinct; PostgreSQL keeps 256 per lexeme and
-    # clamps positions above 16,383.
-    return " ".join(
-        f"'{lexeme}':" + ",".join([labels[min(p, MAX_POSITION)] for p in found[:MAX_POSITIONS]])
-        for lexeme, found in positions.items()
-    )
+        out.extend(f"{run[i]} {run[i : i + 2]}" for i in range(len(run) - 1))
+        out.append(run[-1])
+    return " ".join(out)
 
 
-@lru_cache(maxsize=4)
-def _position_labels(weight: str) -> list[str]:
-    return [f"{p}{weight}" for p in range(MAX_POSITION + 1)]
+# Consecutive pairs of a string are this many positions apart in the character slot.
+PAIR_DISTANCE = 2
 
 
 def char_pairs(text: str) -> list[str]:
-    """The pairs of adjacent characters of a CJK string (what `char_grams_vector` indexes)."""
+    """The pairs of adjacent characters of a CJK string (what `char_grams` indexes)."""
     return [text[i : i + 2] for i in range(len(text) - 1)]
