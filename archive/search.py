@@ -33,6 +33,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from archive.indexing import CONFIG, published_languages, search_dictionary
 from archive.models import (
+    WORD_PAIRS_FUNCTION,
     Actor,
     Article,
     Mention,
@@ -41,8 +42,9 @@ from archive.models import (
     language_codes,
     localized,
     search_column,
+    word_pair_languages,
 )
-from archive.text.normalize import has_cjk, normalize, normalize_with_offsets
+from archive.text.normalize import CJK, has_cjk, normalize, normalize_with_offsets
 from archive.text.query import (
     MAX_QUERY_CHARS,
     MAX_TERMS,
@@ -52,6 +54,7 @@ from archive.text.query import (
     compile_term,
     highlight_terms,
     parse,
+    quote,
 )
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
@@ -281,6 +284,8 @@ class Query:
         full, positive = _prune(full, empty), _prune(positive, empty)
         if full is None or positive is None:
             return None
+        parsed = {text: lexemes for text, (_nodes, lexemes) in found.items()}
+        full = _with_word_pairs(full, parsed)
         return cls(languages, full, positive, lexemes=found[words][1] if words else "")
 
     def match(self, language: str | None = None) -> tuple[str, list[str]]:
@@ -348,7 +353,40 @@ def _prune(match: Match | None, empty: set[str]) -> Match | None:
     return children[0] if len(children) == 1 else Match(match.op, children=tuple(children))
 
 
+_TWO_WORDS = re.compile(r"'(?:[^'\\]|'')*' <-> '(?:[^'\\]|'')*'")
+_ADJACENT = re.compile(r"'((?:[^'\\]|'')*)' <-> (?='((?:[^'\\]|'')*)')")
+
+
+def _with_word_pairs(match: Match, parsed: dict[str, str]) -> Match:
+    """Each words leaf with a phrase gets its adjacent word pairs as a pre-filter (the `pairs`
+    slot: an index of every vector's adjacent lexemes), so that only the articles with those
+    pairs have their positions checked. Only leaves that are plain ANDs of terms and phrases:
+    under OR or NOT a missing pair would not mean a miss."""
+    if match.op == "words":
+        text = parsed.get(match.text, "")
+        if "|" in text or "!" in text:
+            return match
+        pairs = sorted({f"{a} {b}".replace("''", "'") for a, b in _ADJACENT.findall(text)})
+        if not pairs:
+            return match
+        literal = " & ".join(quote(p) for p in pairs)
+        if _TWO_WORDS.fullmatch(text):
+            # The phrase is its one pair: the pairs index answers it exactly, no recheck (the
+            # words leaf stays for the versions without that index).
+            return Match("pairs", literal, children=(match,))
+        return Match("and", children=(match, Match("pairs", literal)))
+    if match.is_leaf or match.op == "not":
+        return match
+    children = tuple(_with_word_pairs(child, parsed) for child in match.children)
+    return Match(match.op, children=children)
+
+
 def _render(match: Match, language: str) -> tuple[str, list[str]]:
+    if match.op == "pairs":
+        if language not in word_pair_languages():
+            return _render(match.children[0], language) if match.children else ("true", [])
+        vector = f"{WORD_PAIRS_FUNCTION}(a.{search_column(language)})"
+        return f"{vector} @@ %s::tsquery", [match.text]
     if match.is_leaf:
         column = search_column(language, chars=match.op == "chars")
         return f"a.{column} @@ to_tsquery('{CONFIG}', %s)", [match.text]
@@ -654,14 +692,22 @@ def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) ->
             spans = find_spans(text[begin:end], cjk, latin)
             if spans:
                 return _window(text[begin:end], spans, width)
+    sensitive = _SENSITIVE_CJK if cjk else _SENSITIVE
     for text in fields:
-        spans = find_spans(text, cjk, latin) if text else []
+        # Not found as stored: only normalisation can reveal a match, in a text with characters
+        # that it changes (full-width letters, compatibility forms, traditional characters).
+        spans = find_spans(text, cjk, latin) if text and sensitive.search(text) else []
         if spans:  # the paragraph of the first match
             begin, end = _paragraph(text, spans[0][0], spans[0][1])
             inside = [(a - begin, b - begin) for a, b in spans if a >= begin and b <= end]
             return _window(text[begin:end], inside, width)
     first = next((t for t in article.paragraphs(language)), fields[0])
     return escape(first[:width] + ("…" if len(first) > width else ""))
+
+
+_COMPATIBLE = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uf900-\ufaff\ufb00-\ufb06"
+_SENSITIVE = re.compile(f"[{_COMPATIBLE}]")
+_SENSITIVE_CJK = re.compile(f"[{_COMPATIBLE}{CJK}]")
 
 
 def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:

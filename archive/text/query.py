@@ -103,7 +103,7 @@ class Match:
     under the same operator are merged into one tsquery, so that each slot is one index lookup.
     """
 
-    op: str  # "words" or "chars" (a leaf: `text` is its tsquery), "and", "or", "not"
+    op: str  # a slot (a leaf: `text` is its tsquery), "and", "or", "not"
     text: str = ""
     children: tuple[Match, ...] = ()
 
@@ -128,7 +128,8 @@ class Match:
         return {slot for child in self.children for slot in child.slots()}
 
 
-SLOTS = ("words", "chars")
+# "pairs": adjacent words of the words slot, a pre-filter for its phrases (see archive/search.py).
+SLOTS = ("words", "chars", "pairs")
 
 
 def words(text: str) -> Match:
@@ -191,12 +192,11 @@ def compile_term(term: Term, segmenter: Segmenter) -> Match | None:
         return None
     if term.phrase:
         compact = text.replace(" ", "")
-        phrase = words(quote(" ".join(found)))
         if _ALL_CJK.match(compact) and len(found) > 1:
-            # The words in order (across punctuation too), or the string of characters
-            # itself: its pairs in order.
-            return any_of([phrase, _by_characters(compact)])
-        return phrase
+            # A Chinese phrase is a string of characters: its pairs in order, few candidates
+            # (rare pairs), no word boundaries to agree on.
+            return _by_characters(compact)
+        return words(quote(" ".join(found)))
     parts = []
     for word in _join_single_characters(found):
         if not has_cjk(word):  # a Latin word
