@@ -4,15 +4,23 @@ One entry point, `search(q, *, lang=…, actor=…, …)`, used by the search pa
 alike. No request objects here. Each language version has its own stored vectors
 (archive/indexing.py); a query searches every language's, or only `lang`'s.
 
-Ranking plan (ORDER BY ts_rank over every match is what makes common terms slow: each match's
-vector must be read and decompressed):
+A query compiles to a `Match` (archive/text/query.py): tsqueries over the slots of each version's
+index — words (`search_<lang>`), characters (`search_chars_<lang>`) and, for phrases, adjacent
+word pairs (an expression index) — combined with AND, OR and NOT.
+
+Plan (ORDER BY ts_rank over every match is what makes common terms slow: each match's vector must
+be read and decompressed; so is testing row after row, which the planner likes for common terms):
 - the planner's estimate of the number of matches comes first (EXPLAIN, ≈ 1 ms);
-- up to RANK_ALL matches: all are ranked (title A > summary/actors B > body C), newer first on ties;
+- up to HUGE estimated matches, up to EXACT_COUNT are listed per language from the GIN bitmaps;
+  when that is all of them, the count is exact and up to RANK_ALL are all ranked (title A >
+  summary/actors B > body C, newer first on ties), each in the version it matched only;
 - more than that: the matches in titles, summaries and actor names (`search_head_<lang>`, small,
   inline, with their own GIN indexes) are ranked first, and then the rest follow newest first —
   a term that common says little about relevance (its IDF is near zero), so recency is the
-  honest order;
-- when even the head matches are too many, everything is newest first.
+  honest order; when even the head matches are too many, everything is newest first;
+- beyond HUGE, a page is found by walking the newest-first index and testing rows until it is
+  full (a term in a twentieth of the archive needs ~20 rows a hit), and facets are counted on a
+  sample of FACET_ROWS matches.
 Counts above EXACT_COUNT are the planner's estimates, flagged as such.
 """
 
@@ -59,9 +67,9 @@ from archive.text.query import (
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 2_000
-EXACT_COUNT = 5_000
-HUGE = 2 * EXACT_COUNT  # estimated matches beyond which none are listed
-FACET_ROWS = 2_000
+EXACT_COUNT = 2_000
+HUGE = 10_000  # estimated matches beyond which none are listed and pages walk the date index
+FACET_ROWS = 1_000
 MAX_PAGE_SIZE = 100
 SNIPPET_CHARS = {"zh-hans": 110, "en": 260}
 TABLE = Article._meta.db_table
@@ -214,7 +222,8 @@ def search(
                 result.count = len(ids)
                 where_sql, where_params = "a.id = ANY(%s)", [ids]
                 query.matched = {code: set(found) for code, found in matched.items()}
-        else:  # far more: only a sample for the facets
+        else:  # far more: only a sample for the facets; pages walk the newest-first index
+            query.walk = True
             ids = []
             if with_facets:
                 with _planner(cursor, **BITMAP_ONLY):
@@ -267,6 +276,7 @@ class Query:
     lexemes: str = ""  # the words slot's tsquery as PostgreSQL reads it (for highlighting)
     # language → ids of the matches in that version, when every match was listed
     matched: dict[str, set[int]] | None = None
+    walk: bool = False  # so many matches that a page is found by walking the date index
 
     @classmethod
     def prepare(cls, cursor, languages, full: Match, positive: Match | None) -> Query | None:
@@ -475,7 +485,7 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     # A huge result set: walk the newest-first index and test each row until the page is full
     # (a term in half the archive needs about two rows a hit) rather than read every match's row
     # and sort them, which is the plan PostgreSQL prefers.
-    settings = {"enable_bitmapscan": "off"} if query.matched is None else {}
+    settings = {"enable_bitmapscan": "off"} if query.walk else {}
     with _planner(cursor, **settings):
         cursor.execute(
             f"SELECT a.id FROM {TABLE} a WHERE {where_sql} "

@@ -151,6 +151,24 @@ def test_chinese_phrase(archive):
 # --- English -----------------------------------------------------------------------------------
 
 
+def test_english_phrases_use_the_word_pairs_index(archive):
+    add("apart", en=("Chain of events", "The supply was short; a chain broke."), zh=None)
+    add("three", en=("Long phrase", "Chips for the global supply chain market."), zh=None)
+    # "supply chain": adjacent in defense and three, both words but apart in "apart".
+    assert set(ids(search('"supply chain"'))) == {"defense", "three"}
+    assert ids(search('"global supply chain"')) == ["three"]
+    assert ids(search('"supply chain" -market')) == ["defense"]
+    assert set(ids(search('"supply chain" OR broke'))) == {"defense", "three", "apart"}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT yiwen_word_pairs(to_tsvector('english', 'the supply chains broke'))")
+        assert cursor.fetchone()[0] == "'chain broke' 'suppli chain'"
+
+
+def test_a_latin_phrase_in_a_chinese_version_is_found_without_the_pairs_index(archive):
+    add("latin", zh=("开放模型", "公司发布了Open Weights模型。"), en=None)
+    assert ids(search('"open weights"')) == ["latin"]
+
+
 def test_english_stemming(archive):
     assert ids(search("distilled")) == ["distill"]
     assert ids(search("distillation")) == ["distill"]
@@ -267,6 +285,38 @@ def test_common_terms_use_the_head_then_date_plan(archive, monkeypatch):
     assert len(page2.hits) == 1 and ids(page2)[0] != ids(search("港口", page_size=1))[0]
 
 
+def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
+    monkeypatch.setattr(search_module, "HUGE", 0)
+    result = search("港口")
+    assert result.count_is_estimate
+    assert set(ids(result)) == {"defense", "harbor"}
+    assert ids(search("港口", sort="date")) == ["defense", "harbor"]
+    first, second = search("港口", page_size=1), search("港口", page=2, page_size=1)
+    assert ids(first) + ids(second) == ["defense", "harbor"]
+    assert result.facets["outlet"]
+    # The planner settings of the walk are put back afterwards.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_bitmapscan'), current_setting('enable_seqscan')"
+        )
+        assert cursor.fetchone() == ("on", "on")
+
+
+def test_a_query_of_characters_only_ranks_title_matches_first(archive):
+    add("body-only", zh=("渔业新闻", "文章正文提到了港。"), en=None, published="2026-01-01")
+    ranked = ids(search("港"))
+    assert ranked.index("defense") < ranked.index("body-only")
+
+
+def test_stop_words_next_to_characters_do_not_empty_the_query(archive):
+    assert ids(search("the 美")) == ["defense"]
+
+
+def test_article_queries_do_not_fetch_the_stored_vectors(archive):
+    article = Article.objects.get(external_id="defense")
+    assert {"search_en", "search_chars_zh_hans"} <= article.get_deferred_fields()
+
+
 def test_counts_of_huge_result_sets_are_estimated(archive, monkeypatch):
     monkeypatch.setattr(search_module, "EXACT_COUNT", 0)
     result = search("港口")
@@ -371,8 +421,16 @@ def test_index_uses_named_gin_indexes():
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_article'"
         )
         indexes = dict(cursor.fetchall())
-    for column in ("search_zh_hans", "search_en", "search_head_zh_hans", "search_head_en"):
+    for column in (
+        "search_zh_hans",
+        "search_en",
+        "search_head_zh_hans",
+        "search_head_en",
+        "search_chars_zh_hans",
+        "search_chars_en",
+    ):
         assert "using gin" in indexes[f"{column}_gin"].lower(), column
+    assert "yiwen_word_pairs(search_en)" in indexes["search_pairs_en_gin"]
 
 
 def test_reindex_check_finds_and_reindex_fixes_a_stale_vector(archive, capsys):
