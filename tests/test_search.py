@@ -169,6 +169,16 @@ def test_a_latin_phrase_in_a_chinese_version_is_found_without_the_pairs_index(ar
     assert ids(search('"open weights"')) == ["latin"]
 
 
+def test_words_of_host_names_and_paths_are_found(archive):
+    add("visa", zh=("电子签证", "可以通过visa.visitsaudi.com申请电子签。"),
+        en=("E-visas", "Apply at visa.visitsaudi.com, say bloggers/weblebrities."))  # fmt: skip
+    assert ids(search("visitsaudi")) == ["visa"]
+    assert ids(search("visitsaudi.com")) == ["visa"]
+    assert ids(search("weblebrities")) == ["visa"]
+    assert ids(search("visitsaudi", lang="zh-hans")) == ["visa"]
+    assert "<mark>visitsaudi</mark>" in search("visitsaudi").hits[0].snippets["en"]
+
+
 def test_english_stemming(archive):
     assert ids(search("distilled")) == ["distill"]
     assert ids(search("distillation")) == ["distill"]

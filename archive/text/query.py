@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from archive.text.normalize import CJK, has_cjk, normalize
-from archive.text.segment import PAIR_DISTANCE, Segmenter, char_pairs
+from archive.text.segment import PAIR_DISTANCE, Segmenter, char_pairs, split_joined_words
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 24
@@ -186,7 +186,7 @@ def compile_term(term: Term, segmenter: Segmenter) -> Match | None:
     """The match of one term (see the module's docstring)."""
     text = term.text
     if not has_cjk(text):
-        return words(quote(text))
+        return words(quote(split_joined_words(text)))
     found = segmenter.cut(text)
     if not found:
         return None

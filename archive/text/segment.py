@@ -66,6 +66,7 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """Precise segmentation of normalised text, without white space and punctuation."""
+        text = split_joined_words(text)
         return [t for t in self._jieba.cut(text, True) if t.strip() and not _SKIP.match(t)]
 
     def subwords(self, words: list[str]) -> list[str]:
@@ -88,13 +89,25 @@ class Segmenter:
         """The three token streams of a text (see the module's docstring)."""
         text = normalize(text)
         if not has_cjk(text):
-            return Analysis(precise=text, subwords="", chars="")
+            return Analysis(precise=split_joined_words(text), subwords="", chars="")
         precise = self.cut(text)
         return Analysis(
             precise=" ".join(precise),
             subwords=" ".join(self.subwords(precise)),
             chars=chars_stream(text),
         )
+
+
+# A dot, slash or at sign between two letters: host names, paths and addresses
+# (visa.visitsaudi.com, bloggers/weblebrities), which PostgreSQL's parser would keep whole.
+_JOINED = re.compile(r"(?<=[a-z\u00c0-\u024f])[./@](?=[a-z\u00c0-\u024f])")
+
+
+def split_joined_words(text: str) -> str:
+    """Normalised text with the words of host names, paths and e-mail addresses apart, so that
+    each is found (visitsaudi in visa.visitsaudi.com). Documents and queries alike; the length
+    is unchanged."""
+    return _JOINED.sub(" ", text)
 
 
 def chars_stream(text: str) -> str:
