@@ -778,3 +778,39 @@ def test_the_same_person_by_slug_and_by_name_is_a_record_error_not_a_database_er
 def test_an_unpaired_surrogate_is_named_as_such():
     with pytest.raises(RecordError, match=r"title.en: contains an unpaired surrogate U\+D800"):
         parse_record(f.minimal_record(title={"en": "Broken \ud800"}))
+
+
+def _gin_indexes() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_article' "
+            "AND indexdef ILIKE '%USING gin%'"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_a_big_first_import_builds_the_gin_indexes_at_the_end(tmp_path, monkeypatch):
+    from archive import services
+    from archive.search import search
+
+    monkeypatch.setattr(services, "BULK_INDEX_RECORDS", 2)
+    before = _gin_indexes()
+    records = [f.bilingual_record(), f.chinese_only_record()]
+    import_file(f.write_jsonl(tmp_path / "a.jsonl", records))
+    assert _gin_indexes() == before
+    assert [h.article.external_id for h in search("渡口").hits] == ["ferry-crossing"]
+    assert [h.article.external_id for h in search("图书馆").hits] == ["library-mountain"]
+
+
+def test_a_rejected_big_first_import_keeps_the_gin_indexes(tmp_path, monkeypatch):
+    from archive import services
+
+    monkeypatch.setattr(services, "BULK_INDEX_RECORDS", 2)
+    before = _gin_indexes()
+    records = [f.bilingual_record(), f.minimal_record("bad", original_language="fr")]
+    with pytest.raises(ImportRejected):
+        import_file(f.write_jsonl(tmp_path / "bad.jsonl", records))
+    assert _gin_indexes() == before
+    assert Article.objects.count() == 0
