@@ -584,15 +584,19 @@ def _statement_kind(sql: str) -> str:
         return "estimate"
     if text.startswith("SELECT count(*)"):
         return "count"
-    if text.startswith("WITH m AS") or "facet_keys" in text[:120]:
+    if text.startswith("SELECT k, count(*)") or text.startswith("SELECT 0, slug"):
         return "facets"
-    if text.startswith("SELECT to_tsquery"):
+    if text.startswith("SELECT x, numnode") or text.startswith("SELECT to_tsquery"):
         return "tsquery"
     if text.startswith("SELECT a.id"):
-        return "rank" if "ORDER BY score" in text else "by-date"
+        if "ORDER BY score" in text:
+            return "rank"
+        if "ORDER BY" in text:
+            return "by-date"
+        return "rank" if "ts_rank" in text else "list"  # list: the ids of the matches
     if text.startswith('SELECT "archive_article"'):
         return "rows"  # the ORM's fetch of the page's articles
-    return "other"  # their relations, facet names, the actor register's checks
+    return "other"  # their relations, planner settings, the register's and glossary's checks
 
 
 def ours_profile(params: dict[str, str]) -> dict:
@@ -1150,9 +1154,10 @@ def render_section(
         lines += [
             "",
             "Slowest queries through the API (plan = `SearchPage.plan`; then the same query run "
-            "again with each SQL statement timed, by kind: estimate = EXPLAIN, count, rank / "
-            "by-date = the page's ids, facets, rows = the ORM's fetch of the page's articles, "
-            "other = their relations and other small queries, python = the rest):",
+            "again with each SQL statement timed, by kind: estimate = EXPLAIN, list = the ids of "
+            "the matches, rank / by-date = the page's ids and scores, facets, rows = the ORM's "
+            "fetch of the page's articles, other = their relations and other small queries, "
+            "python = the rest):",
             "",
         ]
         lines += slow_lines[:10]
