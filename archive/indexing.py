@@ -66,11 +66,16 @@ def _segmenter_for(fingerprint: tuple) -> Segmenter:
     return Segmenter(user_dictionary_words())
 
 
-def search_dictionary() -> tuple[Segmenter, tuple[tuple[str, str], ...]]:
-    """What the search reads of the register and the glossary: the segmenter and the glossary's
-    (zh, en) pairs, rebuilt only when either changed."""
+def search_dictionary() -> tuple[Segmenter, tuple[tuple[str, str], ...], dict[int, Actor]]:
+    """What the search reads of the register and the glossary: the segmenter, the glossary's
+    (zh, en) pairs and the actors by id (with their aliases), rebuilt only when one changed."""
     fingerprint = dictionary_fingerprint()
-    return _segmenter_for(fingerprint), _glossary_for(fingerprint)
+    return _segmenter_for(fingerprint), _glossary_for(fingerprint), _actors_for(fingerprint)
+
+
+@lru_cache(maxsize=1)
+def _actors_for(fingerprint: tuple) -> dict[int, Actor]:
+    return {actor.pk: actor for actor in Actor.objects.prefetch_related("aliases")}
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +94,7 @@ def reset_segmenter() -> None:
     """Forget the segmenter (its dictionary changed with the actor register)."""
     _segmenter_for.cache_clear()
     _glossary_for.cache_clear()
+    _actors_for.cache_clear()
 
 
 def published_languages(article: Article) -> list[str]:

@@ -97,15 +97,17 @@ class Hit:
     actors: list = field(default_factory=list)  # Actor, most mentioned first
 
 
-def _actors(article: Article, published: set[str]) -> list:
+def _actors(article: Article, published: set[str], actors: dict) -> list:
     """The actors a hit is about: counted mentions in its published versions, most first."""
     counts: dict[int, int] = {}
-    by_id = {}
     for mention in article.mentions.all():
-        if mention.state != Mention.State.REJECTED and mention.language in published:
+        if (
+            mention.state != Mention.State.REJECTED
+            and mention.language in published
+            and mention.actor_id in actors
+        ):
             counts[mention.actor_id] = counts.get(mention.actor_id, 0) + mention.count
-            by_id[mention.actor_id] = mention.actor
-    return [by_id[i] for i in sorted(counts, key=lambda i: (-counts[i], by_id[i].slug))]
+    return [actors[i] for i in sorted(counts, key=lambda i: (-counts[i], actors[i].slug))]
 
 
 @dataclass
@@ -182,14 +184,14 @@ def search(
     result.messages.extend(str(MESSAGES[code]) for code in parsed.messages)
     filters = Filters(lang, actor, outlet, author, translator, year)
     where, params = filters.sql()
-    seg, glossary = search_dictionary()
+    seg, glossary, actors = search_dictionary()
     expand = glossary_expansion(seg, glossary)
     match = compile_query(parsed, seg, expand)
     if match is None:
         if q and q.strip() and not parsed.messages:
             result.messages.append(str(MESSAGES["nothing"]))
         if where and not (q or "").strip():
-            return _browse(result, where, params, seg, with_facets)
+            return _browse(result, where, params, seg, actors, with_facets)
         return result
     # With words, `lang` chooses which versions' text is searched (a match there implies that
     # version is published), so it is not a separate filter.
@@ -233,7 +235,7 @@ def search(
         ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
         if with_facets and result.count:
             result.facets = _facets(cursor, ids, result.count)
-    result.hits = _hits(ranked, parsed, seg, query.lexemes)
+    result.hits = _hits(ranked, parsed, seg, query.lexemes, actors)
     return result
 
 
@@ -411,7 +413,9 @@ def _render(match: Match, language: str) -> tuple[str, list[str]]:
 PUBLISHED = "a.facet_keys <> '{}'"  # facet keys are empty while nothing is published
 
 
-def _browse(result: SearchPage, where: list[str], params: list, seg, with_facets) -> SearchPage:
+def _browse(
+    result: SearchPage, where: list[str], params: list, seg, actors: dict, with_facets: bool
+) -> SearchPage:
     """No words, only filters (e.g. ?actor=anthropic): every published match, newest first."""
     where_sql = " AND ".join([PUBLISHED, *where])
     result.plan = "browse"
@@ -434,7 +438,7 @@ def _browse(result: SearchPage, where: list[str], params: list, seg, with_facets
             )
             sample = [row[0] for row in cursor.fetchall()]
             result.facets = _facets(cursor, sample, result.count)
-    result.hits = _hits(rows, parse(""), seg, "")
+    result.hits = _hits(rows, parse(""), seg, "", actors)
     return result
 
 
@@ -625,7 +629,7 @@ def _names(slugs: dict) -> dict:
         }
 
 
-def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
+def _hits(rows, parsed, seg, query_text: str, actors: dict) -> list[Hit]:
     if not rows:
         return []
     ids = [row[0] for row in rows]
@@ -635,9 +639,10 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         .select_related("outlet")
         .prefetch_related(
             "renditions",
+            # The actors themselves come from the search dictionary's cache.
             Prefetch(
                 "mentions",
-                Mention.objects.select_related("actor").prefetch_related("actor__aliases"),
+                Mention.objects.only("article_id", "actor_id", "language", "count", "state"),
             ),
         )
     }
@@ -653,8 +658,8 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
         if article is None:
             continue
         published = set(published_languages(article))
-        actors = _actors(article, published)
-        more_cjk, more_latin = _named_actors(actors, cjk, latin)
+        about = _actors(article, published, actors)
+        more_cjk, more_latin = _named_actors(about, cjk, latin)
         snippets = {
             code: snippet(article, code, cjk + more_cjk, latin | more_latin)
             if code in published
@@ -662,7 +667,7 @@ def _hits(rows, parsed, seg, query_text: str) -> list[Hit]:
             for code in language_codes()
         }
         hits.append(
-            Hit(article=article, score=float(score or 0.0), snippets=snippets, actors=actors)
+            Hit(article=article, score=float(score or 0.0), snippets=snippets, actors=about)
         )
     return hits
 
