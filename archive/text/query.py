@@ -203,10 +203,12 @@ def compile_term(term: Term, segmenter: Segmenter) -> Match | None:
             parts.append(words(quote(word)))
         elif len(word) == 1:  # inside any word: only the character slot has it
             parts.append(_by_characters(word))
-        elif len(word) > 2 and segmenter.is_word(word):
+        elif not segmenter.is_word(word):  # no dictionary word: the string on the characters
+            parts.append(_by_characters(word))
+        elif len(word) > 2:
             parts.append(words(quote(word)))
-        else:  # a pair (a word, or inside words), or a string not in the dictionary: the word
-            # as segmented, or the string on the characters (texts with the word rank first)
+        else:  # a two-character word: the word, or the pair inside other words (texts with the
+            # word rank first)
             parts.append(any_of([words(quote(word)), _by_characters(word)]))
     return all_of(parts)
 
