@@ -365,8 +365,11 @@ def _prune(match: Match | None, empty: set[str]) -> Match | None:
     return children[0] if len(children) == 1 else Match(match.op, children=tuple(children))
 
 
-_TWO_WORDS = re.compile(r"'(?:[^'\\]|'')*' <-> '(?:[^'\\]|'')*'")
-_ADJACENT = re.compile(r"'((?:[^'\\]|'')*)' <-> (?='((?:[^'\\]|'')*)')")
+_LEXEME = r"'((?:[^'\\]|'')*)'"
+# Two lexemes in a row of a phrase: adjacent (<->) or with stop words between (<2>, <3>), as the
+# pairs index has them (migration 0011).
+_CONSECUTIVE = re.compile(_LEXEME + r" <(-|[23])> (?=" + _LEXEME + ")")
+_ONE_PAIR = re.compile(_LEXEME + r" <(?:-|[23])> " + _LEXEME)
 
 
 def _with_word_pairs(match: Match, parsed: dict[str, str]) -> Match:
@@ -378,11 +381,16 @@ def _with_word_pairs(match: Match, parsed: dict[str, str]) -> Match:
         text = parsed.get(match.text, "")
         if "|" in text or "!" in text:
             return match
-        pairs = sorted({f"{a} {b}".replace("''", "'") for a, b in _ADJACENT.findall(text)})
+        pairs = sorted(
+            {
+                (f"{a} {b}" if gap == "-" else f"{a} {gap} {b}").replace("''", "'")
+                for a, gap, b in _CONSECUTIVE.findall(text)
+            }
+        )
         if not pairs:
             return match
         literal = " & ".join(quote(p) for p in pairs)
-        if _TWO_WORDS.fullmatch(text):
+        if _ONE_PAIR.fullmatch(text):
             # The phrase is its one pair: the pairs index answers it exactly, no recheck (the
             # words leaf stays for the versions without that index).
             return Match("pairs", literal, children=(match,))

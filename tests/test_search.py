@@ -160,8 +160,18 @@ def test_english_phrases_use_the_word_pairs_index(archive):
     assert ids(search('"supply chain" -market')) == ["defense"]
     assert set(ids(search('"supply chain" OR broke'))) == {"defense", "three", "apart"}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT yiwen_word_pairs(to_tsvector('english', 'the supply chains broke'))")
-        assert cursor.fetchone()[0] == "'chain broke' 'suppli chain'"
+        cursor.execute(
+            "SELECT yiwen_word_pairs(to_tsvector('english', 'the supply chains broke at a port'))"
+        )
+        assert cursor.fetchone()[0] == "'broke 3 port' 'chain broke' 'suppli chain'"
+
+
+def test_english_phrases_with_stop_words_use_the_word_pairs_index(archive):
+    add("gap", en=("Ports", "Prices of the port rose; a port of the prices fell."), zh=None)
+    assert ids(search('"prices of the port"')) == ["gap"]
+    assert ids(search('"port of the prices"')) == ["gap"]
+    assert ids(search('"port of prices"')) == []  # one stop word, not two
+    assert ids(search('"price in the port"')) == ["gap"]  # stop words are not told apart
 
 
 def test_a_latin_phrase_in_a_chinese_version_is_found_without_the_pairs_index(archive):

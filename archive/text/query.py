@@ -201,9 +201,9 @@ def compile_term(term: Term, segmenter: Segmenter) -> Match | None:
     for word in _join_single_characters(found):
         if not has_cjk(word):  # a Latin word
             parts.append(words(quote(word)))
-        elif len(word) == 1:  # inside any word: only the character slot has it
-            parts.append(_by_characters(word))
-        elif not segmenter.is_word(word):  # no dictionary word: the string on the characters
+        elif len(word) == 1 or not segmenter.is_word(word):
+            # a character (inside any word, only the character slot has it) or a string that is
+            # no dictionary word: on the characters
             parts.append(_by_characters(word))
         elif len(word) > 2:
             parts.append(words(quote(word)))
