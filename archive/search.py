@@ -26,6 +26,7 @@ Counts above EXACT_COUNT are the planner's estimates, flagged as such.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from contextlib import contextmanager
@@ -154,7 +155,12 @@ class Filters:
         ]
         if not keys:
             return [], []
-        return ["a.facet_keys @> %s::varchar[]"], [keys]
+        where, params = ["a.facet_keys @> %s::varchar[]"], [keys]
+        if self.year and 1 <= int(self.year) < 9999:
+            # The same condition on the date: walking the newest-first index starts at the year.
+            where.append("a.original_published_on >= %s AND a.original_published_on < %s")
+            params += [dt.date(int(self.year), 1, 1), dt.date(int(self.year) + 1, 1, 1)]
+        return where, params
 
 
 ORDER_BY_DATE = "a.original_published_on DESC NULLS LAST, a.id DESC"
@@ -204,6 +210,7 @@ def search(
         if query is None:
             result.messages.append(str(MESSAGES["stop_words"]))
             return result
+        query.filters = (where, params)
         match_sql, match_params = query.match()
         where_sql = " AND ".join([match_sql, *where])
         where_params = [*match_params, *params]
@@ -212,18 +219,23 @@ def search(
             # Up to EXACT_COUNT matches per language are listed, language by language (each
             # version's vectors are read only for the candidates of its own index); the rest of
             # the plan reads them by primary key.
-            matched = {}
+            matched, blocks = {}, {}
             with _planner(cursor, **BITMAP_ONLY):
                 for code in languages:
                     sql, code_params = query.match(code)
+                    last: list[int] = []
                     matched[code] = _ids(
-                        cursor, [sql, *where], [*code_params, *params], EXACT_COUNT + 1
+                        cursor, [sql, *where], [*code_params, *params], EXACT_COUNT + 1, last
                     )
+                    blocks[code] = last[0]
             ids = list(dict.fromkeys(pk for code in languages for pk in matched[code]))
             if all(len(found) <= EXACT_COUNT for found in matched.values()):
                 result.count = len(ids)
                 where_sql, where_params = "a.id = ANY(%s)", [ids]
                 query.matched = {code: set(found) for code, found in matched.items()}
+            else:
+                estimate = _extrapolate(cursor, matched, blocks)
+                query.walk = estimate > HUGE  # the planner's estimate was too low
         else:  # far more: only a sample for the facets; pages walk the newest-first index
             query.walk = True
             ids = []
@@ -279,6 +291,7 @@ class Query:
     # language → ids of the matches in that version, when every match was listed
     matched: dict[str, set[int]] | None = None
     walk: bool = False  # so many matches that a page is found by walking the date index
+    filters: tuple[list[str], list] = ([], [])  # the WHERE clauses of the filters
 
     @classmethod
     def prepare(cls, cursor, languages, full: Match, positive: Match | None) -> Query | None:
@@ -340,6 +353,19 @@ class Query:
             terms.append(f"coalesce({sql}, 0)")
             params.append(words or chars)
         return ("(" + " + ".join(terms) + ")" if terms else "0.0"), params
+
+
+def _implied_by_words(match: Match) -> bool:
+    """Whether a text matching the words of the query (its `words` tsquery) matches the query:
+    no characters-only part, no exclusion."""
+    if match.op in ("words", "pairs"):
+        return True
+    if match.op in ("chars", "not"):
+        return False
+    children = [c for c in match.children if c.tsquery("words") or c.op == "pairs"]
+    if match.op == "and":
+        return len(children) == len(match.children) and all(map(_implied_by_words, children))
+    return all(map(_implied_by_words, children))
 
 
 def _leaves(match: Match | None):
@@ -450,12 +476,33 @@ def _browse(
     return result
 
 
-def _ids(cursor, where: list[str], params: list, limit: int) -> list[int]:
-    """Ids of up to `limit` matching rows (in the order of the table)."""
+def _ids(cursor, where: list[str], params: list, limit: int, blocks: list | None = None) -> list:
+    """Ids of up to `limit` matching rows (in the order of the table). `blocks` receives the
+    last table block read: the share of the table the listing covered."""
     cursor.execute(
-        f"SELECT a.id FROM {TABLE} a WHERE {' AND '.join(where)} LIMIT %s", [*params, limit]
+        f"SELECT a.id, (a.ctid::text::point)[0] FROM {TABLE} a WHERE {' AND '.join(where)} "
+        "LIMIT %s",
+        [*params, limit],
     )
-    return [row[0] for row in cursor.fetchall()]
+    rows = cursor.fetchall()
+    if blocks is not None:
+        blocks.append(max((row[1] for row in rows), default=0))
+    return [row[0] for row in rows]
+
+
+def _extrapolate(cursor, listed: dict[str, list[int]], blocks: dict[str, float]) -> int:
+    """The number of matches of a listing cut at EXACT_COUNT, extrapolated from the share of the
+    table read (the bitmap is read in the table's order, which has nothing to do with the
+    words): far closer than the planner's estimate for all but the commonest terms."""
+    cursor.execute(
+        "SELECT greatest(pg_relation_size(%s::regclass) / current_setting('block_size')::int, 1)",
+        [TABLE],
+    )
+    pages = cursor.fetchone()[0]
+    return max(
+        int(len(found) * pages / max(1.0, blocks[code] + 1)) if len(found) > EXACT_COUNT else 0
+        for code, found in listed.items()
+    )
 
 
 # Listing matches: from the GIN indexes' bitmaps. The planner would rather test row after row
@@ -497,7 +544,12 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     # A huge result set: walk the newest-first index and test each row until the page is full
     # (a term in half the archive needs about two rows a hit) rather than read every match's row
     # and sort them, which is the plan PostgreSQL prefers.
-    settings = {"enable_bitmapscan": "off"} if query.walk else {}
+    if query.walk:
+        settings = {"enable_bitmapscan": "off"}
+    elif query.matched is None:  # a few thousand matches: read them all from the bitmap, sort
+        settings = BITMAP_ONLY
+    else:
+        settings = {}
     with _planner(cursor, **settings):
         cursor.execute(
             f"SELECT a.id FROM {TABLE} a WHERE {where_sql} "
@@ -536,8 +588,15 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
         result.plan = "common-by-date"
         return _by_date(cursor, query, where_sql, params, limit, offset)
     head_match, head_match_params = head
-    head_where = f"{where_sql} AND {head_match}"
-    head_params = [*params, *head_match_params]
+    if query.matched is None and _implied_by_words(query.full):
+        # Matching the words in the head implies the whole match: only the filters remain (the
+        # whole match would be tested row by row, reading each candidate's vectors).
+        filters, filter_params = query.filters
+        head_where = " AND ".join([*filters, head_match])
+        head_params = [*filter_params, *head_match_params]
+    else:
+        head_where = f"{where_sql} AND {head_match}"
+        head_params = [*params, *head_match_params]
     if _estimate(cursor, head_where, head_params) > RANK_ALL:
         result.plan = "common-by-date"
         return _by_date(cursor, query, where_sql, params, limit, offset)

@@ -322,6 +322,17 @@ def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
         assert cursor.fetchone() == ("on", "on")
 
 
+def test_year_filter_and_counts_beyond_the_listing(archive, monkeypatch):
+    add("old-port", zh=("旧港口", "港口旧事。"), en=None, published="2019-05-01")
+    monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
+    result = search("港口")
+    assert result.count_is_estimate and result.count >= 2
+    assert ids(search("港口", year=2019)) == ["old-port"]
+    monkeypatch.setattr(search_module, "HUGE", 0)
+    assert ids(search("港口", year=2019)) == ["old-port"]
+    assert ids(search("港口", year=2025)) == ["defense"]
+
+
 def test_a_query_of_characters_only_ranks_title_matches_first(archive):
     add("body-only", zh=("渔业新闻", "文章正文提到了港。"), en=None, published="2026-01-01")
     ranked = ids(search("港"))

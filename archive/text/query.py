@@ -182,8 +182,11 @@ def _by_characters(text: str) -> Match:
     return chars(f" <{PAIR_DISTANCE}> ".join(pairs))
 
 
-def compile_term(term: Term, segmenter: Segmenter) -> Match | None:
-    """The match of one term (see the module's docstring)."""
+def compile_term(term: Term, segmenter: Segmenter, *, alone: bool = True) -> Match | None:
+    """The match of one term (see the module's docstring). A two-character word stands for
+    itself and for the same pair of characters inside other words only when it is the whole
+    query (`alone`): beside other words, that alternative would make the index combine the
+    pair's long list of articles with theirs for the rare text where the word is not one."""
     text = term.text
     if not has_cjk(text):
         return words(quote(split_joined_words(text)))
@@ -198,14 +201,16 @@ def compile_term(term: Term, segmenter: Segmenter) -> Match | None:
             return _by_characters(compact)
         return words(quote(" ".join(found)))
     parts = []
-    for word in _join_single_characters(found):
+    joined = _join_single_characters(found)
+    alone = alone and len(joined) == 1
+    for word in joined:
         if not has_cjk(word):  # a Latin word
             parts.append(words(quote(word)))
         elif len(word) == 1 or not segmenter.is_word(word):
             # a character (inside any word, only the character slot has it) or a string that is
             # no dictionary word: on the characters
             parts.append(_by_characters(word))
-        elif len(word) > 2:
+        elif len(word) > 2 or not alone:
             parts.append(words(quote(word)))
         else:  # a two-character word: the word, or the pair inside other words (texts with the
             # word rank first)
@@ -239,7 +244,8 @@ def compile_query(
     excluded terms are left out."""
     clauses = []
     for group in parsed.groups:
-        alternatives = [compile_term(term, segmenter) for term in group]
+        alone = len(parsed.groups) == 1
+        alternatives = [compile_term(term, segmenter, alone=alone) for term in group]
         if expansions is not None:
             alternatives += [m for term in group for m in expansions(term)]
         clauses.append(any_of(alternatives))
