@@ -330,7 +330,7 @@ class Query:
             return None
         columns = [f"a.{search_column(code, head=True)}" for code in self.languages]
         sql = " OR ".join(f"{c} @@ to_tsquery('{CONFIG}', %s)" for c in columns)
-        return f"coalesce({sql}, false)", [words] * len(columns)
+        return f"({sql})", [words] * len(columns)
 
     def rank(self, *, head: bool = False) -> tuple[str, list]:
         """The score: ts_rank of the words (or, for a query of characters only, of the
@@ -613,7 +613,7 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
         rest = _by_date(
             cursor,
             query,
-            f"{where_sql} AND NOT {head_match}",
+            f"{where_sql} AND NOT coalesce({head_match}, false)",
             [*params, *head_match_params],
             limit - len(rows),
             max(0, offset - len(head_rows)),
