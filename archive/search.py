@@ -21,7 +21,8 @@ be read and decompressed; so is testing row after row, which the planner likes f
 - beyond HUGE, a page is found by walking the newest-first index and testing rows until it is
   full (a term in a twentieth of the archive needs ~20 rows a hit), and facets are counted on a
   sample of FACET_ROWS matches.
-Counts above EXACT_COUNT are the planner's estimates, flagged as such.
+Counts above EXACT_COUNT are estimates, flagged as such: extrapolated from the share of the table
+that listing EXACT_COUNT matches covered, or beyond HUGE the planner's.
 """
 
 from __future__ import annotations
@@ -242,7 +243,7 @@ def search(
             if with_facets:
                 with _planner(cursor, **BITMAP_ONLY):
                     ids = _ids(cursor, [where_sql], where_params, FACET_ROWS)
-        if query.matched is None:  # the planner's estimate (never below what was seen)
+        if query.matched is None:  # an estimate (never below what was seen)
             result.count, result.count_is_estimate = max(estimate, len(ids)), True
         ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
         if with_facets and result.count:
