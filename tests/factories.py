@@ -162,6 +162,27 @@ def import_article(data: dict, **kwargs) -> Article:
     return Article.objects.get(pk=import_record(data, **kwargs).article.pk)
 
 
+def piece(
+    external_id: str, *, en: str = "", zh: str = "", date: str | None = None, status=None
+) -> Article:
+    """A piece with the given English and/or Chinese body, titled after its id (published
+    unless `status` says otherwise)."""
+    record: dict[str, Any] = {
+        "external_id": external_id,
+        "original_language": "zh-hans" if zh else "en",
+        "title": {},
+        "body": {},
+        "published_at": date,
+    }
+    if en:
+        record["title"]["en"], record["body"]["en"] = f"English {external_id}", en
+    if zh:
+        record["title"]["zh-hans"], record["body"]["zh-hans"] = f"中文{external_id}", zh
+    if status:
+        record["renditions"] = {code: {"status": s} for code, s in status.items()}
+    return import_article(record)
+
+
 def jsonl(records: list[dict | str]) -> str:
     """JSON Lines text; a `str` item is written as the raw line."""
     return "".join(

@@ -39,23 +39,7 @@ def cast():
     }
 
 
-def piece(
-    external_id: str, *, en: str = "", zh: str = "", date: str | None = None, status=None
-) -> Article:
-    record = {
-        "external_id": external_id,
-        "original_language": "zh-hans" if zh else "en",
-        "title": {},
-        "body": {},
-        "published_at": date,
-    }
-    if en:
-        record["title"]["en"], record["body"]["en"] = f"English {external_id}", en
-    if zh:
-        record["title"]["zh-hans"], record["body"]["zh-hans"] = f"中文{external_id}", zh
-    if status:
-        record["renditions"] = {code: {"status": s} for code, s in status.items()}
-    return f.import_article(record)
+piece = f.piece
 
 
 def page(client, url: str) -> str:

@@ -452,22 +452,9 @@ def cast():
     }
 
 
-def about(external_id: str, *, en: str = "", zh: str = "", date: str = "2025-01-01", status=None):
+def about(external_id: str, *, date: str = "2025-01-01", **texts):
     """A piece with the given English and/or Chinese body (published unless `status` says)."""
-    record = {
-        "external_id": external_id,
-        "original_language": "zh-hans" if zh else "en",
-        "title": {},
-        "body": {},
-        "published_at": date,
-    }
-    if en:
-        record["title"]["en"], record["body"]["en"] = f"English {external_id}", en
-    if zh:
-        record["title"]["zh-hans"], record["body"]["zh-hans"] = f"中文{external_id}", zh
-    if status:
-        record["renditions"] = {code: {"status": s} for code, s in status.items()}
-    return f.import_article(record)
+    return f.piece(external_id, date=date, **texts)
 
 
 def actor_links(response) -> list[tuple[str, str]]:
