@@ -156,11 +156,6 @@ def _fingerprint() -> tuple:
         return cursor.fetchone()
 
 
-def register_fingerprint() -> tuple:
-    """Changes whenever an actor or alias is added, changed or removed."""
-    return _fingerprint()
-
-
 def register() -> Register:
     """The current register, rebuilt when actors or aliases changed since it was built."""
     global _cached

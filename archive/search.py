@@ -224,11 +224,9 @@ def search(
             with _planner(cursor, **BITMAP_ONLY):
                 for code in languages:
                     sql, code_params = query.match(code)
-                    last: list[int] = []
-                    matched[code] = _ids(
-                        cursor, [sql, *where], [*code_params, *params], EXACT_COUNT + 1, last
+                    matched[code], blocks[code] = _ids(
+                        cursor, [sql, *where], [*code_params, *params], EXACT_COUNT + 1
                     )
-                    blocks[code] = last[0]
             ids = list(dict.fromkeys(pk for code in languages for pk in matched[code]))
             if all(len(found) <= EXACT_COUNT for found in matched.values()):
                 result.count = len(ids)
@@ -242,7 +240,7 @@ def search(
             ids = []
             if with_facets:
                 with _planner(cursor, **BITMAP_ONLY):
-                    ids = _ids(cursor, [where_sql], where_params, FACET_ROWS)
+                    ids, _block = _ids(cursor, [where_sql], where_params, FACET_ROWS)
         if query.matched is None:  # an estimate (never below what was seen)
             result.count, result.count_is_estimate = max(estimate, len(ids)), True
         ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
@@ -477,18 +475,16 @@ def _browse(
     return result
 
 
-def _ids(cursor, where: list[str], params: list, limit: int, blocks: list | None = None) -> list:
-    """Ids of up to `limit` matching rows (in the order of the table). `blocks` receives the
-    last table block read: the share of the table the listing covered."""
+def _ids(cursor, where: list[str], params: list, limit: int) -> tuple[list[int], float]:
+    """Ids of up to `limit` matching rows (in the order of the table), and the last table block
+    read: the share of the table the listing covered."""
     cursor.execute(
         f"SELECT a.id, (a.ctid::text::point)[0] FROM {TABLE} a WHERE {' AND '.join(where)} "
         "LIMIT %s",
         [*params, limit],
     )
     rows = cursor.fetchall()
-    if blocks is not None:
-        blocks.append(max((row[1] for row in rows), default=0))
-    return [row[0] for row in rows]
+    return [row[0] for row in rows], max((row[1] for row in rows), default=0)
 
 
 def _extrapolate(cursor, listed: dict[str, list[int]], blocks: dict[str, float]) -> int:

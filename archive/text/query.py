@@ -122,11 +122,6 @@ class Match:
         joiner = " & " if self.op == "and" else " | "
         return parts[0] if len(parts) == 1 else joiner.join(f"({p})" for p in parts)
 
-    def slots(self) -> set[str]:
-        if self.is_leaf:
-            return {self.op}
-        return {slot for child in self.children for slot in child.slots()}
-
 
 # "pairs": adjacent words of the words slot, a pre-filter for its phrases (see archive/search.py).
 SLOTS = ("words", "chars", "pairs")
