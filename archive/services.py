@@ -15,6 +15,7 @@ only in the admin) and records a revision (django-reversion) with who and when.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -909,8 +910,8 @@ def _defer_gin_indexes(path: Path) -> list[str]:
     big and the archive empty; their definitions, to build them again at the end."""
     if Article.objects.exists():
         return []
-    with open(path, "rb") as fh:
-        if sum(1 for _ in fh) < BULK_INDEX_RECORDS:
+    with open(path, "rb") as fh:  # enough lines? (not the whole file: it may be gigabytes)
+        if sum(1 for _ in itertools.islice(fh, BULK_INDEX_RECORDS)) < BULK_INDEX_RECORDS:
             return []
     with connection.cursor() as cursor:
         cursor.execute(
