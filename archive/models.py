@@ -74,6 +74,12 @@ def word_pairs_index_name(language: str) -> str:
     return f"search_pairs_{language.replace('-', '_')}_gin"
 
 
+def rum_index_name(language: str) -> str:
+    """The RUM index of a version's words vector (migration 0012; only where the server has
+    the extension)."""
+    return f"search_rum_{language.replace('-', '_')}"
+
+
 def search_columns() -> list[str]:
     """Every stored search vector column, language by language."""
     return [

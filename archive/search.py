@@ -13,9 +13,13 @@ be read and decompressed; so is testing row after row, which the planner likes f
 - the planner's estimate of the number of matches comes first (EXPLAIN, ≈ 1 ms);
 - up to HUGE estimated matches, up to EXACT_COUNT are listed per language from the GIN bitmaps;
   when that is all of them, the count is exact and up to RANK_ALL are all ranked (title A >
-  summary/actors B > body C, newer first on ties), each in the version it matched only;
-- more than that: the matches in titles, summaries and actor names (`search_head_<lang>`, small,
-  inline, with their own GIN indexes) are ranked first, and then the rest follow newest first —
+  summary/actors B > body C, newer first on ties), each by the best version it matched in;
+- where the server has the RUM extension (migration 0012), a query with words and more than
+  RANK_ALL_WITH_RUM matches (up to HUGE) takes its page from the RUM indexes' order instead:
+  each version's best matches straight from its index, no match's vector read (`_rum_page`);
+- otherwise, more than RANK_ALL: the matches in titles, summaries and actor names (small
+  `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
+  follow newest first —
   a term that common says little about relevance (its IDF is near zero), so recency is the
   honest order; when even the head matches are too many, everything is newest first;
 - beyond HUGE, a page is found by walking the newest-first index and testing rows until it is
@@ -51,6 +55,7 @@ from archive.models import (
     Person,
     language_codes,
     localized,
+    rum_index_name,
     search_column,
     word_pair_languages,
 )
@@ -69,6 +74,7 @@ from archive.text.query import (
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 2_000
+RANK_ALL_WITH_RUM = 200  # beyond, where a RUM index is there, a page comes from its order
 EXACT_COUNT = 2_000
 HUGE = 10_000  # estimated matches beyond which none are listed and pages walk the date index
 FACET_ROWS = 1_000
@@ -291,6 +297,7 @@ class Query:
     matched: dict[str, set[int]] | None = None
     walk: bool = False  # so many matches that a page is found by walking the date index
     filters: tuple[list[str], list] = ([], [])  # the WHERE clauses of the filters
+    rum: frozenset[str] = frozenset()  # the languages whose words vector has a RUM index
 
     @classmethod
     def prepare(cls, cursor, languages, full: Match, positive: Match | None) -> Query | None:
@@ -310,13 +317,20 @@ class Query:
             return None
         parsed = {text: lexemes for text, (_nodes, lexemes) in found.items()}
         full = _with_word_pairs(full, parsed)
-        return cls(languages, full, positive, lexemes=found[words][1] if words else "")
+        return cls(
+            languages,
+            full,
+            positive,
+            lexemes=found[words][1] if words else "",
+            rum=rum_languages(),
+        )
 
-    def match(self, language: str | None = None) -> tuple[str, list[str]]:
-        """The WHERE clause of a match in one language version, or in any searched one."""
+    def match(self, language: str | None = None, *, pairs: bool = True) -> tuple[str, list[str]]:
+        """The WHERE clause of a match in one language version, or in any searched one; without
+        the word pairs pre-filter (`pairs=False`) where a RUM index checks phrases itself."""
         if language is not None:
-            return _render(self.full, language)
-        parts = [_render(self.full, code) for code in self.languages]
+            return _render(self.full, language, pairs=pairs)
+        parts = [_render(self.full, code, pairs=pairs) for code in self.languages]
         return (
             "(" + " OR ".join(sql for sql, _ in parts) + ")",
             [p for _, params in parts for p in params],
@@ -331,10 +345,20 @@ class Query:
         sql = " OR ".join(f"{c} @@ to_tsquery('{CONFIG}', %s)" for c in columns)
         return f"({sql})", [words] * len(columns)
 
+    def score(self, vector: str) -> str:
+        """SQL of one vector's score for a tsquery (its one parameter): ts_rank, or where the
+        RUM extension is there, RUM's own rank (1 / the `<=>` distance its index orders by) —
+        the same for one term; for several, RUM weighs how close together they are."""
+        if self.rum:
+            return f"(1 / ({vector} <=> to_tsquery('{CONFIG}', %s)))::real"
+        return f"ts_rank({vector}, to_tsquery('{CONFIG}', %s))"
+
     def rank(self, *, head: bool = False) -> tuple[str, list]:
         """The score: ts_rank of the words (or, for a query of characters only, of the
-        characters) in each searched version — read only for rows matched in that version,
-        when that is known."""
+        characters) in the searched version that matches best — read only for rows matched in
+        that version, when that is known. The best, not the sum: a piece is as relevant as its
+        best version (its translation says the same again), and a RUM index can then give the
+        top of each version separately (`_rum_page`)."""
         words = self.positive.tsquery("words") if self.positive else ""
         chars = self.positive.tsquery("chars") if self.positive else ""
         if not words and (head or not chars):
@@ -342,7 +366,7 @@ class Query:
         terms, params = [], []
         for code in self.languages:
             column = search_column(code, head=head, chars=not words)
-            sql = f"ts_rank(a.{column}, to_tsquery('{CONFIG}', %s))"
+            sql = self.score(f"a.{column}")
             found = None if self.matched is None else self.matched.get(code, set())
             if found is not None and not found:
                 continue
@@ -351,7 +375,9 @@ class Query:
                 params.append(sorted(found))
             terms.append(f"coalesce({sql}, 0)")
             params.append(words or chars)
-        return ("(" + " + ".join(terms) + ")" if terms else "0.0"), params
+        if not terms:
+            return "0.0", params
+        return (f"greatest({', '.join(terms)})" if len(terms) > 1 else terms[0]), params
 
 
 def _implied_by_words(match: Match) -> bool:
@@ -426,16 +452,18 @@ def _with_word_pairs(match: Match, parsed: dict[str, str]) -> Match:
     return Match(match.op, children=children)
 
 
-def _render(match: Match, language: str) -> tuple[str, list[str]]:
+def _render(match: Match, language: str, *, pairs: bool = True) -> tuple[str, list[str]]:
     if match.op == "pairs":
-        if language not in word_pair_languages():
-            return _render(match.children[0], language) if match.children else ("true", [])
+        if not pairs or language not in word_pair_languages():
+            if not match.children:
+                return "true", []
+            return _render(match.children[0], language, pairs=pairs)
         vector = f"{WORD_PAIRS_FUNCTION}(a.{search_column(language)})"
         return f"{vector} @@ %s::tsquery", [match.text]
     if match.is_leaf:
         column = search_column(language, chars=match.op == "chars")
         return f"a.{column} @@ to_tsquery('{CONFIG}', %s)", [match.text]
-    parts = [_render(child, language) for child in match.children]
+    parts = [_render(child, language, pairs=pairs) for child in match.children]
     params = [p for _, child_params in parts for p in child_params]
     if match.op == "not":
         return f"NOT coalesce({parts[0][0]}, false)", params
@@ -575,6 +603,15 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
     if sort == "date" or result.count == 0:
         result.plan = "date"
         return _by_date(cursor, query, where_sql, params, limit, offset)
+    if (
+        not query.walk
+        and (result.count > RANK_ALL_WITH_RUM or result.count_is_estimate)
+        and query.rum.issuperset(query.languages)
+        and query.positive is not None
+        and query.positive.tsquery("words")
+    ):
+        result.plan = "rum"
+        return _rum_page(cursor, query, where_sql, params, limit, offset)
     if result.count <= RANK_ALL and not result.count_is_estimate:
         result.plan = "rank-all"
         rank_sql, rank_params = query.rank()
@@ -622,6 +659,109 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
         )
         rows += [(pk, 0.0) for pk, _score in rest]
     return rows
+
+
+def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) -> list:
+    """The page by relevance from the RUM indexes: each searched version's best `offset + limit`
+    matches of the words in order of `vector <=> words` (1 / `Query.score`) from its index,
+    no other match's vector read; then those candidates' whole scores (the best of the versions
+    they match in, as `Query.rank`), newest first on ties. Matches without the words (found by
+    their characters only: 芯片 inside 芯片组) score 0 and follow, newest first.
+
+    Ties: RUM returns equal distances in no useful order, and ordering a tie group of hundreds
+    (every article with the term once in its body) by date would mean reading them all. So the
+    page is the candidates' `offset`…`offset + limit` by score, ties in the index's order (pages
+    stay disjoint: each is a slice of one order), and inside the page ties are newest first.
+    An article's score is its best version's, so the best `offset + limit` of each version
+    hold the page: nothing below the cuts could outrank them."""
+    words = query.positive.tsquery("words")
+    filters, filter_params = query.filters
+    words_only = all(leaf.op == "words" for leaf in _leaves(query.positive))
+    exact = words_only and not any(node.op == "not" for node in _nodes(query.full))
+    wanted = offset + limit
+    candidates: dict[int, int] = {}  # id → its best position in a version's order
+    full = False  # whether some version has more word matches than the page needs
+    # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
+    # filter the scan reads further down the order, still without reading any vector.
+    with _planner(cursor, enable_bitmapscan="off", enable_seqscan="off"):
+        for code in query.languages:
+            column = f"a.{search_column(code)}"
+            where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
+            where_params = [words, *filter_params]
+            if not exact:  # the rest of the match (exclusions …), tested on the scan's rows
+                sql, match_params = query.match(code, pairs=False)
+                where.append(sql)
+                where_params += match_params
+            cursor.execute(
+                f"SELECT a.id FROM {TABLE} a WHERE {' AND '.join(where)} "
+                f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s",
+                [*where_params, words, wanted],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            full = full or len(found) == wanted
+            for position, pk in enumerate(found):
+                candidates[pk] = min(position, candidates.get(pk, position))
+    rows: list = []
+    if candidates:
+        terms, score_params = [], []
+        for code in query.languages:
+            sql, match_params = query.match(code, pairs=False)
+            terms.append(
+                f"CASE WHEN {sql} THEN {query.score(f'a.{search_column(code)}')} ELSE 0 END"
+            )
+            score_params += [*match_params, words]
+        cursor.execute(
+            f"SELECT a.id, greatest({', '.join(terms)}), a.original_published_on FROM {TABLE} a "
+            "WHERE a.id = ANY(%s)",
+            [*score_params, sorted(candidates)],
+        )
+        scored = sorted(cursor.fetchall(), key=lambda row: (-row[1], candidates[row[0]]))
+        page = scored[offset : offset + limit]
+        page.sort(key=lambda row: (row[2] or dt.date.min, row[0]), reverse=True)
+        page.sort(key=lambda row: row[1], reverse=True)  # stable: newest first on ties
+        rows = [(pk, score) for pk, score, _date in page]
+    if len(rows) < limit and not full and not words_only:
+        # Every match of the words is a candidate: the others follow, newest first.
+        rest = _by_date(
+            cursor,
+            query,
+            f"{where_sql} AND NOT a.id = ANY(%s)",
+            [*params, sorted(candidates)],
+            limit - len(rows),
+            max(0, offset - len(candidates)),
+        )
+        rows += [(pk, 0.0) for pk, _score in rest]
+    return rows
+
+
+def _nodes(match: Match | None):
+    if match is None:
+        return
+    yield match
+    for child in match.children:
+        yield from _nodes(child)
+
+
+_RUM_LANGUAGES: dict[tuple, frozenset[str]] = {}
+
+
+def rum_languages() -> frozenset[str]:
+    """The languages whose words vector has a RUM index in this database (migration 0012 makes
+    them where the server has the extension), looked up once per database and process."""
+    settings = connection.settings_dict
+    key = (settings.get("HOST"), settings.get("PORT"), settings.get("NAME"))
+    if key not in _RUM_LANGUAGES:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = %s AND indexdef ILIKE '%%USING rum%%'",
+                [TABLE],
+            )
+            names = {row[0] for row in cursor.fetchall()}
+        _RUM_LANGUAGES[key] = frozenset(
+            code for code in language_codes() if rum_index_name(code) in names
+        )
+    return _RUM_LANGUAGES[key]
 
 
 FACET_KINDS = ("lang", "outlet", "author", "translator", "actor", "year")

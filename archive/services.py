@@ -906,8 +906,8 @@ BULK_INDEX_MEMORY = "256MB"
 
 
 def _defer_gin_indexes(path: Path) -> list[str]:
-    """Drop the article table's GIN indexes (inside the import's transaction) when the file is
-    big and the archive empty; their definitions, to build them again at the end."""
+    """Drop the article table's GIN (and RUM) indexes (inside the import's transaction) when the
+    file is big and the archive empty; their definitions, to build them again at the end."""
     if Article.objects.exists():
         return []
     with open(path, "rb") as fh:  # enough lines? (not the whole file: it may be gigabytes)
@@ -916,7 +916,9 @@ def _defer_gin_indexes(path: Path) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND tablename = %s AND indexdef ILIKE '%%USING gin%%' ORDER BY indexname",
+            "AND tablename = %s "
+            "AND (indexdef ILIKE '%%USING gin%%' OR indexdef ILIKE '%%USING rum%%') "
+            "ORDER BY indexname",
             [Article._meta.db_table],
         )
         found = cursor.fetchall()

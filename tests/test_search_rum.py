@@ -1,0 +1,117 @@
+"""The RUM plan: where the server has the `rum` extension (Debian's postgresql-15-rum), a page of
+a term with many matches comes from the RUM indexes' order instead of ranking every match.
+
+The plan's own tests need the extension and are skipped on a server without it (the embedded
+one); CI runs the suite on both servers. A small archive reaches the plan by lowering
+RANK_ALL_WITH_RUM to 0; its answers are compared with ranking every match (the plan for a few)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from archive import search as search_module
+from archive.models import language_codes
+from archive.search import rum_languages, search
+from tests.test_search import add, ids
+
+pytestmark = pytest.mark.django_db
+
+
+def _available() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        return cursor.fetchone() is not None
+
+
+@pytest.fixture
+def rum(monkeypatch):
+    if not rum_languages():
+        pytest.skip("this server has no RUM extension (the GIN plans are tested elsewhere)")
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
+
+
+@pytest.fixture
+def ports():
+    """Ten pieces about a port: the term in the title of one, in the summary of another, and
+    in the bodies of the rest one to four times (ties among those), of different dates."""
+    add("title", zh=("港口扩建", "工程开始。"), en=("Port expansion", "Work begins."))
+    add(
+        "summary",
+        zh=("周报", "今天天气很好。"),
+        en=None,
+        summary={"zh-hans": "本周重点：港口。"},
+        published="2020-01-01",
+    )
+    for i in range(8):
+        times = 1 + i % 4
+        add(
+            f"body-{i}",
+            zh=(f"新闻{i}", "船只驶入港口。" * times + "天气晴朗。"),
+            en=(f"News {i}", "Ships entered the port. " * times + "The weather was fine."),
+            published=f"20{10 + i}-03-01",
+        )
+
+
+def _all_pages(query: str, size: int, **filters) -> list:
+    pages, page = [], 1
+    while True:
+        result = search(query, page=page, page_size=size, **filters)
+        if not result.hits:
+            return pages
+        pages.append(result)
+        page += 1
+
+
+def test_rum_indexes_exist_exactly_where_the_server_has_the_extension():
+    assert rum_languages() == (frozenset(language_codes()) if _available() else frozenset())
+
+
+def test_rum_plan_pages_are_those_of_ranking_every_match(rum, ports, monkeypatch):
+    pages = _all_pages("港口", 3)
+    assert {p.plan for p in pages} == {"rum"}
+    found = [hit for p in pages for hit in p.hits]
+    assert len(found) == len({h.article.pk for h in found}) == pages[0].count == 10
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 1_000)
+    everything = search("港口", page_size=20)
+    assert everything.plan == "rank-all"
+    # The same scores in the same order (ties may differ in their order across pages) …
+    assert [h.score for h in found] == [h.score for h in everything.hits]
+    assert ids(pages[0])[:2] == ["title", "summary"]
+    # … and inside a page, ties newest first.
+    for page in pages:
+        for a, b in zip(page.hits, page.hits[1:], strict=False):
+            assert (a.score, a.article.original_published_on) >= (
+                b.score,
+                b.article.original_published_on,
+            )
+
+
+def test_rum_plan_in_english_with_filters_and_exclusions(rum, ports):
+    result = search("port", page_size=20)
+    assert result.plan == "rum"
+    assert ids(result)[0] == "title"
+    assert len(result.hits) == 9  # the summary piece has no English version
+    assert set(ids(search("port", lang="en", year=2013))) == {"body-3"}
+    excluded = search("港口 -扩建", page_size=20)
+    assert excluded.plan == "rum" and "title" not in ids(excluded) and len(excluded.hits) == 9
+
+
+def test_rum_plan_follows_word_matches_with_character_matches_newest_first(rum, ports):
+    # 香港口岸 holds 港口 only across two words (香港 口岸): a match of its characters.
+    add("across", zh=("边境消息", "旅客经香港口岸入境。"), en=None, published="2026-01-01")
+    add("across-old", zh=("旧消息", "旅客经香港口岸离境。"), en=None, published="2000-01-01")
+    result = search("港口", page_size=20)
+    assert result.plan == "rum" and result.count == 12
+    assert ids(result)[-2:] == ["across", "across-old"]
+    assert [h.score for h in result.hits[-2:]] == [0.0, 0.0]
+    # The last page: one word match, then the character matches (the tail's offset is right).
+    assert ids(search("港口", page=4, page_size=3))[1:] == ["across", "across-old"]
+
+
+def test_without_rum_the_gin_plans_rank_every_match(ports, monkeypatch):
+    monkeypatch.setattr(search_module, "rum_languages", lambda: frozenset())
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
+    result = search("港口", page_size=20)
+    assert result.plan == "rank-all"
+    assert ids(result)[:2] == ["title", "summary"]
