@@ -543,21 +543,28 @@ BITMAP_ONLY = {
 @contextmanager
 def _planner(cursor, **settings: str):
     """Planner settings for the statements inside (SET LOCAL in a transaction of their own, or
-    a savepoint of the caller's), put back afterwards."""
+    a savepoint of the caller's), put back afterwards: by the transaction's end, or inside the
+    caller's transaction by setting the values read before."""
     if not settings:
         yield
         return
     names = list(settings)
+    nested = connection.in_atomic_block
     with transaction.atomic():
         cursor.execute(
-            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
-            [x for name in names for x in (name, settings[name])],
+            "SELECT "
+            + ", ".join(
+                ["current_setting(%s)"] * len(names) + ["set_config(%s, %s, true)"] * len(names)
+            ),
+            [*names, *(x for name in names for x in (name, settings[name]))],
         )
+        before = cursor.fetchone()[: len(names)]
         yield
-        cursor.execute(
-            "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(%s)",
-            [names],
-        )
+        if nested:
+            cursor.execute(
+                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
+                [x for name, value in zip(names, before, strict=True) for x in (name, value)],
+            )
 
 
 def _estimate(cursor, where_sql: str, params: list) -> int:
