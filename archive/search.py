@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import Prefetch
 from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -105,16 +104,13 @@ class Hit:
     actors: list = field(default_factory=list)  # Actor, most mentioned first
 
 
-def _actors(article: Article, published: set[str], actors: dict) -> list:
-    """The actors a hit is about: counted mentions in its published versions, most first."""
+def _actors(mentions: list[tuple], published: set[str], actors: dict) -> list:
+    """The actors a hit is about: counted mentions (actor id, language, count) in its published
+    versions, most first."""
     counts: dict[int, int] = {}
-    for mention in article.mentions.all():
-        if (
-            mention.state != Mention.State.REJECTED
-            and mention.language in published
-            and mention.actor_id in actors
-        ):
-            counts[mention.actor_id] = counts.get(mention.actor_id, 0) + mention.count
+    for actor_id, language, count in mentions:
+        if language in published and actor_id in actors:
+            counts[actor_id] = counts.get(actor_id, 0) + count
     return [actors[i] for i in sorted(counts, key=lambda i: (-counts[i], actors[i].slug))]
 
 
@@ -853,15 +849,16 @@ def _hits(rows, parsed, seg, query_text: str, actors: dict) -> list[Hit]:
         a.pk: a
         for a in Article.objects.filter(pk__in=ids)
         .select_related("outlet")
-        .prefetch_related(
-            "renditions",
-            # The actors themselves come from the search dictionary's cache.
-            Prefetch(
-                "mentions",
-                Mention.objects.only("article_id", "actor_id", "language", "count", "state"),
-            ),
-        )
+        .prefetch_related("renditions")
     }
+    # The actors themselves come from the search dictionary's cache; their mentions as tuples.
+    mentions: dict[int, list[tuple]] = {}
+    for article_id, *mention in (
+        Mention.objects.filter(article_id__in=ids)
+        .exclude(state=Mention.State.REJECTED)
+        .values_list("article_id", "actor_id", "language", "count")
+    ):
+        mentions.setdefault(article_id, []).append(mention)
     words = highlight_terms(parsed, seg)
     lexemes = re.findall(r"'((?:[^']|'')*)'", query_text)
     latin = {w for w in words if not has_cjk(w)} | {
@@ -874,7 +871,7 @@ def _hits(rows, parsed, seg, query_text: str, actors: dict) -> list[Hit]:
         if article is None:
             continue
         published = set(published_languages(article))
-        about = _actors(article, published, actors)
+        about = _actors(mentions.get(article_id, []), published, actors)
         more_cjk, more_latin = _named_actors(about, cjk, latin)
         snippets = {
             code: snippet(article, code, cjk + more_cjk, latin | more_latin)
