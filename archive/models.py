@@ -19,6 +19,8 @@ Rendition per language) consistent.
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -27,7 +29,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -241,6 +243,15 @@ def translatorships_with_people() -> Prefetch:
 RESERVED_SLUGS = frozenset({"parallel"})
 
 
+@lru_cache(maxsize=64)
+def _article_path_head(language: str, urlconf: str, script_prefix: str) -> str:
+    """The path of article pages in `language` up to the primary key ("/en/articles/")."""
+    with override(language):
+        path = reverse("archive:article", kwargs={"pk": 1, "slug": "s"}, urlconf=urlconf)
+    assert path.endswith("/1/s/"), path
+    return path[: -len("1/s/")]
+
+
 class Article(models.Model):
     external_id = models.CharField(
         _("external id"),
@@ -425,9 +436,12 @@ class Article(models.Model):
         return slug
 
     def url(self, language: str) -> str:
-        """The canonical path of this article's page in `language`."""
-        with override(language):
-            return reverse("archive:article", kwargs={"pk": self.pk, "slug": self.slug(language)})
+        """The canonical path of this article's page in `language` (what reversing
+        `archive:article` gives, from a prefix reversed once: a page of search results has 40)."""
+        head = _article_path_head(
+            language, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+        )
+        return f"{head}{self.pk}/{quote(self.slug(language), safe='')}/"
 
     def get_absolute_url(self, language: str | None = None) -> str:
         from django.utils.translation import get_language

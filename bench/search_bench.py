@@ -589,7 +589,7 @@ def _statement_kind(sql: str) -> str:
     if text.startswith("SELECT x, numnode") or text.startswith("SELECT to_tsquery"):
         return "tsquery"
     if text.startswith("SELECT a.id"):
-        if "ORDER BY score" in text:
+        if "ORDER BY score" in text or "<=>" in text:  # ts_rank, or RUM's order and rank
             return "rank"
         if "ORDER BY" in text:
             return "by-date"
