@@ -73,7 +73,8 @@ from archive.text.query import (
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 2_000
-RANK_ALL_WITH_RUM = 200  # beyond, where a RUM index is there, a page comes from its order
+RANK_ALL_WITH_RUM = 200  # beyond, where a RUM index is there, a page comes from its order …
+RUM_MAX = 50_000  # … up to this many (estimated) matches: RUM sorts them all, ~1 ms per 1,000
 EXACT_COUNT = 2_000
 HUGE = 10_000  # estimated matches beyond which none are listed and pages walk the date index
 FACET_ROWS = 1_000
@@ -222,32 +223,33 @@ def search(
             # Up to EXACT_COUNT matches per language are listed, language by language (each
             # version's vectors are read only for the candidates of its own index); the rest of
             # the plan reads them by primary key.
-            matched, blocks = {}, {}
+            parts = []
+            for code in languages:
+                sql, code_params = query.match(code)
+                parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
             with _planner(cursor, **BITMAP_ONLY):
-                for code in languages:
-                    sql, code_params = query.match(code)
-                    matched[code], blocks[code] = _ids(
-                        cursor, [sql, *where], [*code_params, *params], EXACT_COUNT + 1
-                    )
+                listing = _listing(cursor, parts, EXACT_COUNT + 1, with_facets)
+            matched = dict(zip(languages, listing.ids, strict=True))
             ids = list(dict.fromkeys(pk for code in languages for pk in matched[code]))
             if all(len(found) <= EXACT_COUNT for found in matched.values()):
                 result.count = len(ids)
                 where_sql, where_params = "a.id = ANY(%s)", [ids]
                 query.matched = {code: set(found) for code, found in matched.items()}
             else:
-                estimate = _extrapolate(cursor, matched, blocks)
+                estimate = listing.extrapolate()
                 query.walk = estimate > HUGE  # the planner's estimate was too low
         else:  # far more: only a sample for the facets; pages walk the newest-first index
             query.walk = True
-            ids = []
+            ids, listing = [], None
             if with_facets:
                 with _planner(cursor, **BITMAP_ONLY):
-                    ids, _block = _ids(cursor, [where_sql], where_params, FACET_ROWS)
+                    listing = _listing(cursor, [(where_sql, where_params)], FACET_ROWS, True)
+                ids = listing.ids[0]
         if query.matched is None:  # an estimate (never below what was seen)
             result.count, result.count_is_estimate = max(estimate, len(ids)), True
         ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
-        if with_facets and result.count:
-            result.facets = _facets(cursor, ids, result.count)
+        if listing is not None and with_facets and result.count:
+            result.facets = _facets(listing.facet_counts, result.count)
     result.hits = _hits(ranked, parsed, seg, query.lexemes, actors)
     return result
 
@@ -490,40 +492,79 @@ def _browse(
         )
         rows = cursor.fetchall()
         if with_facets and result.count:
-            cursor.execute(
-                f"SELECT a.id FROM {TABLE} a WHERE {where_sql} LIMIT %s", [*params, FACET_ROWS]
-            )
-            sample = [row[0] for row in cursor.fetchall()]
-            result.facets = _facets(cursor, sample, result.count)
+            listing = _listing(cursor, [(where_sql, params)], FACET_ROWS, True)
+            result.facets = _facets(listing.facet_counts, result.count)
     result.hits = _hits(rows, parse(""), seg, "", actors)
     return result
 
 
-def _ids(cursor, where: list[str], params: list, limit: int) -> tuple[list[int], float]:
-    """Ids of up to `limit` matching rows (in the order of the table), and the last table block
-    read: the share of the table the listing covered."""
-    cursor.execute(
-        f"SELECT a.id, (a.ctid::text::point)[0] FROM {TABLE} a WHERE {' AND '.join(where)} "
-        "LIMIT %s",
-        [*params, limit],
-    )
-    rows = cursor.fetchall()
-    return [row[0] for row in rows], max((row[1] for row in rows), default=0)
+@dataclass
+class Listing:
+    """What `_listing` read: per part, the ids of up to `limit` matches (in the order of the
+    table) and the last table block read; the table's size in blocks; the facet keys counted
+    over up to FACET_ROWS of the listed articles."""
+
+    ids: list[list[int]]
+    blocks: list[float]
+    limit: int
+    table_blocks: int
+    facet_counts: list[tuple[str, int]]
+
+    def extrapolate(self) -> int:
+        """The number of matches of a listing cut at its limit, extrapolated from the share of
+        the table read (the bitmap is read in the table's order, which has nothing to do with
+        the words): far closer than the planner's estimate for all but the commonest terms."""
+        return max(
+            int(len(found) * self.table_blocks / max(1.0, block + 1))
+            if len(found) >= self.limit
+            else 0
+            for found, block in zip(self.ids, self.blocks, strict=True)
+        )
 
 
-def _extrapolate(cursor, listed: dict[str, list[int]], blocks: dict[str, float]) -> int:
-    """The number of matches of a listing cut at EXACT_COUNT, extrapolated from the share of the
-    table read (the bitmap is read in the table's order, which has nothing to do with the
-    words): far closer than the planner's estimate for all but the commonest terms."""
-    cursor.execute(
-        "SELECT greatest(pg_relation_size(%s::regclass) / current_setting('block_size')::int, 1)",
-        [TABLE],
+def _listing(cursor, parts: list[tuple[str, list]], limit: int, facets: bool) -> Listing:
+    """In one statement: up to `limit` matches of each part (a WHERE clause: one version's match
+    and the filters), each part's heap rows read once — their facet keys are counted there,
+    over up to FACET_ROWS of the articles listed (all of them when that is all there are; else
+    the first listed, in the order of the table, which does not favour any value)."""
+    ctes, selects, params = [], [], []
+    for i, (where_sql, part_params) in enumerate(parts):
+        ctes.append(
+            f"l{i} AS MATERIALIZED (SELECT a.id, (a.ctid::text::point)[0] AS block, "
+            f"a.facet_keys FROM {TABLE} a WHERE {where_sql} LIMIT %s)"
+        )
+        params += [*part_params, limit]
+        selects.append(f"SELECT {i}, id, block, NULL::varchar, NULL::bigint FROM l{i}")
+    selects.append(
+        "SELECT -1, NULL, pg_relation_size(%s::regclass) / current_setting('block_size')::int, "
+        "NULL, NULL"
     )
-    pages = cursor.fetchone()[0]
-    return max(
-        int(len(found) * pages / max(1.0, blocks[code] + 1)) if len(found) > EXACT_COUNT else 0
-        for code, found in listed.items()
-    )
+    params.append(TABLE)
+    if facets:
+        # Each article once: a later part leaves out the ids of the earlier ones.
+        union = " UNION ALL ".join(
+            f"SELECT facet_keys FROM l{i}"
+            + "".join(
+                f"{' AND' if j else ' WHERE'} id NOT IN (SELECT id FROM l{j})" for j in range(i)
+            )
+            for i in range(len(parts))
+        )
+        selects.append(
+            f"SELECT -2, NULL, NULL, k, count(*) FROM ({union} LIMIT %s) s, unnest(s.facet_keys) k "
+            "GROUP BY k"
+        )
+        params.append(FACET_ROWS)
+    cursor.execute(f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", params)
+    listing = Listing([[] for _ in parts], [0.0] * len(parts), limit, 1, [])
+    for part, pk, block, key, n in cursor.fetchall():
+        if part >= 0:
+            listing.ids[part].append(pk)
+            listing.blocks[part] = max(listing.blocks[part], block)
+        elif part == -1:
+            listing.table_blocks = max(1, int(block))
+        else:
+            listing.facet_counts.append((key, n))
+    return listing
 
 
 # Listing matches: from the GIN indexes' bitmaps. The planner would rather test row after row
@@ -607,7 +648,7 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
         result.plan = "date"
         return _by_date(cursor, query, where_sql, params, limit, offset)
     if (
-        not query.walk
+        result.count <= RUM_MAX
         and (result.count > RANK_ALL_WITH_RUM or result.count_is_estimate)
         and query.rum.issuperset(query.languages)
         and query.positive is not None
@@ -771,18 +812,13 @@ FACET_KINDS = ("lang", "outlet", "author", "translator", "actor", "year")
 FACET_LIMIT = 30  # entries per kind
 
 
-def _facets(cursor, ids: list[int], count: int) -> dict:
+def _facets(counted: list[tuple[str, int]], count: int) -> dict:
     """Counts per language, outlet, author, translator, actor and year among the matches (among
-    a sample of FACET_ROWS of them when there are more: the first listed, in the order of the
-    table, which does not favour any value), from the matches' facet keys."""
+    a sample of FACET_ROWS of them when there are more, see `_listing`), from the facet keys
+    counted."""
     limited = count > FACET_ROWS
-    cursor.execute(
-        f"SELECT k, count(*) FROM {TABLE} a, unnest(a.facet_keys) k WHERE a.id = ANY(%s) "
-        "GROUP BY k",
-        [ids[:FACET_ROWS]],
-    )
     facets: dict = {kind: [] for kind in FACET_KINDS}
-    for key, n in cursor.fetchall():
+    for key, n in counted:
         kind, _, value = key.partition(":")
         if kind in facets:
             facets[kind].append({"value": value, "count": n})

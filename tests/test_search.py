@@ -307,6 +307,7 @@ def test_common_terms_use_the_head_then_date_plan(archive, monkeypatch):
 
 def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
     monkeypatch.setattr(search_module, "HUGE", 0)
+    monkeypatch.setattr(search_module, "RUM_MAX", 0)  # beyond what a RUM index would rank too
     result = search("港口")
     assert result.count_is_estimate
     assert set(ids(result)) == {"defense", "harbor"}
@@ -411,6 +412,16 @@ def test_facets_count_the_matches(archive):
     assert {e["value"] for e in facets["year"]} == {"2025", "2023"}
     assert {e["value"] for e in facets["author"]} == {"lin-qiu", "ada-wu"}
     assert facets["outlet"][0]["name"]
+    assert "basis" not in facets
+
+
+def test_facets_of_more_matches_than_the_sample_say_so(archive, monkeypatch):
+    monkeypatch.setattr(search_module, "FACET_ROWS", 1)
+    facets = search("港口").facets
+    assert facets["basis"] == "a sample of 1 matches"
+    assert sum(e["count"] for e in facets["year"]) == 1
+    monkeypatch.setattr(search_module, "HUGE", 0)  # the sample of a result set too big to list
+    assert sum(e["count"] for e in search("港口").facets["year"]) == 1
 
 
 # --- highlights --------------------------------------------------------------------------------
