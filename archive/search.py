@@ -38,13 +38,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
-from archive.indexing import CONFIG, published_languages, search_dictionary
+from archive.indexing import CONFIG, search_dictionary
 from archive.models import (
     WORD_PAIRS_FUNCTION,
     Actor,
@@ -52,6 +54,7 @@ from archive.models import (
     Mention,
     Outlet,
     Person,
+    Rendition,
     language_codes,
     localized,
     rum_index_name,
@@ -881,11 +884,14 @@ def _hits(rows, parsed, seg, query_text: str, actors: dict) -> list[Hit]:
     if not rows:
         return []
     ids = [row[0] for row in rows]
+    # The published versions' languages as an array (`Article.public_languages` reads it): the
+    # versions themselves are not needed, and building them was most of the page's ORM time.
+    published = Rendition.objects.public().filter(article=OuterRef("pk")).values("language")
     articles = {
         a.pk: a
         for a in Article.objects.filter(pk__in=ids)
         .select_related("outlet")
-        .prefetch_related("renditions")
+        .annotate(published_languages=ArraySubquery(published))
     }
     # The actors themselves come from the search dictionary's cache; their mentions as tuples.
     mentions: dict[int, list[tuple]] = {}
@@ -906,7 +912,7 @@ def _hits(rows, parsed, seg, query_text: str, actors: dict) -> list[Hit]:
         article = articles.get(article_id)
         if article is None:
             continue
-        published = set(published_languages(article))
+        published = set(article.public_languages)
         about = _actors(mentions.get(article_id, []), published, actors)
         more_cjk, more_latin = _named_actors(about, cjk, latin)
         snippets = {
