@@ -79,6 +79,7 @@ RANK_ALL = 2_000
 RANK_ALL_WITH_RUM = 200  # beyond, where a RUM index is there, a page comes from its order …
 RUM_MAX = 50_000  # … up to this many (estimated) matches: RUM sorts them all, ~1 ms per 1,000
 EXACT_COUNT = 2_000
+EXACT_COUNT_WITH_RUM = 1_000  # ranking from RUM needs no list of every match: as many as facets
 HUGE = 10_000  # estimated matches beyond which none are listed and pages walk the date index
 FACET_ROWS = 1_000
 MAX_PAGE_SIZE = 100
@@ -226,18 +227,26 @@ def search(
             # Up to EXACT_COUNT matches per language are listed, language by language (each
             # version's vectors are read only for the candidates of its own index); the rest of
             # the plan reads them by primary key.
-            parts = []
-            for code in languages:
-                sql, code_params = query.match(code)
-                parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
+            if query.ranked_by_rum:
+                # Ranking needs no list of the matches per version: all versions at once, and
+                # only as many as the facets' sample.
+                limit, parts = EXACT_COUNT_WITH_RUM, [(where_sql, where_params)]
+            else:
+                limit, parts = EXACT_COUNT, []
+                for code in languages:
+                    sql, code_params = query.match(code)
+                    parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
             with _planner(cursor, **BITMAP_ONLY):
-                listing = _listing(cursor, parts, EXACT_COUNT + 1, with_facets)
-            matched = dict(zip(languages, listing.ids, strict=True))
-            ids = list(dict.fromkeys(pk for code in languages for pk in matched[code]))
-            if all(len(found) <= EXACT_COUNT for found in matched.values()):
+                listing = _listing(cursor, parts, limit + 1, with_facets)
+            ids = list(dict.fromkeys(pk for found in listing.ids for pk in found))
+            if all(len(found) <= limit for found in listing.ids):
                 result.count = len(ids)
+                query.exact = True
                 where_sql, where_params = "a.id = ANY(%s)", [ids]
-                query.matched = {code: set(found) for code, found in matched.items()}
+                if not query.ranked_by_rum:
+                    query.matched = {
+                        code: set(found) for code, found in zip(languages, listing.ids, strict=True)
+                    }
             else:
                 estimate = listing.extrapolate()
                 query.walk = estimate > HUGE  # the planner's estimate was too low
@@ -248,7 +257,7 @@ def search(
                 with _planner(cursor, **BITMAP_ONLY):
                     listing = _listing(cursor, [(where_sql, where_params)], FACET_ROWS, True)
                 ids = listing.ids[0]
-        if query.matched is None:  # an estimate (never below what was seen)
+        if not query.exact:  # an estimate (never below what was seen)
             result.count, result.count_is_estimate = max(estimate, len(ids)), True
         ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
         if listing is not None and with_facets and result.count:
@@ -299,6 +308,35 @@ class Query:
     walk: bool = False  # so many matches that a page is found by walking the date index
     filters: tuple[list[str], list] = ([], [])  # the WHERE clauses of the filters
     rum: frozenset[str] = frozenset()  # the languages whose words vector has a RUM index
+    exact: bool = False  # whether the count is exact (every match was listed)
+
+    @property
+    def ranked_by_rum(self) -> bool:
+        """Whether every searched version has a RUM index and the query has words to rank."""
+        return bool(
+            self.rum.issuperset(self.languages)
+            and self.positive is not None
+            and self.positive.tsquery("words")
+        )
+
+    @property
+    def words_only(self) -> bool:
+        """Whether matching the words (`positive`'s words tsquery) is matching the query: no
+        characters-only part, no exclusion."""
+        return all(leaf.op == "words" for leaf in _leaves(self.positive)) and not any(
+            node.op == "not" for node in _nodes(self.full)
+        )
+
+    def version_score(self, code: str) -> tuple[str, list]:
+        """With RUM: the score of the words in one version, 0 where that version does not match
+        (RUM's distance is infinite where the words do not match; the rest of the match, when
+        there is more, is tested)."""
+        words = self.positive.tsquery("words")
+        score = self.score(f"a.{search_column(code)}")
+        if self.words_only:
+            return score, [words]
+        sql, params = self.match(code, pairs=False)
+        return f"CASE WHEN {sql} THEN {score} ELSE 0 END", [*params, words]
 
     @classmethod
     def prepare(cls, cursor, languages, full: Match, positive: Match | None) -> Query | None:
@@ -365,6 +403,12 @@ class Query:
         if not words and (head or not chars):
             return "0.0", []
         terms, params = [], []
+        if self.ranked_by_rum and not head:
+            for code in self.languages:
+                sql, version_params = self.version_score(code)
+                terms.append(sql)
+                params += version_params
+            return (f"greatest({', '.join(terms)})" if len(terms) > 1 else terms[0]), params
         for code in self.languages:
             column = search_column(code, head=head, chars=not words)
             sql = self.score(f"a.{column}")
@@ -623,7 +667,7 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     # and sort them, which is the plan PostgreSQL prefers.
     if query.walk:
         settings = {"enable_bitmapscan": "off"}
-    elif query.matched is None:  # a few thousand matches: read them all from the bitmap, sort
+    elif not query.exact:  # a few thousand matches: read them all from the bitmap, sort
         settings = BITMAP_ONLY
     else:
         settings = {}
@@ -674,7 +718,7 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
         result.plan = "common-by-date"
         return _by_date(cursor, query, where_sql, params, limit, offset)
     head_match, head_match_params = head
-    if query.matched is None and _implied_by_words(query.full):
+    if not query.exact and _implied_by_words(query.full):
         # Matching the words in the head implies the whole match: only the filters remain (the
         # whole match would be tested row by row, reading each candidate's vectors).
         filters, filter_params = query.filters
@@ -723,8 +767,7 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
     hold the page: nothing below the cuts could outrank them."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
-    words_only = all(leaf.op == "words" for leaf in _leaves(query.positive))
-    exact = words_only and not any(node.op == "not" for node in _nodes(query.full))
+    characters = any(leaf.op != "words" for leaf in _leaves(query.positive))
     wanted = offset + limit
     candidates: dict[int, int] = {}  # id → its best position in a version's order
     full = False  # whether some version has more word matches than the page needs
@@ -735,7 +778,7 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
             column = f"a.{search_column(code)}"
             where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
             where_params = [words, *filter_params]
-            if not exact:  # the rest of the match (exclusions …), tested on the scan's rows
+            if not query.words_only:  # the rest of the match (exclusions …), on the scan's rows
                 sql, match_params = query.match(code, pairs=False)
                 where.append(sql)
                 where_params += match_params
@@ -750,24 +793,17 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
                 candidates[pk] = min(position, candidates.get(pk, position))
     rows: list = []
     if candidates:
-        terms, score_params = [], []
-        for code in query.languages:
-            sql, match_params = query.match(code, pairs=False)
-            terms.append(
-                f"CASE WHEN {sql} THEN {query.score(f'a.{search_column(code)}')} ELSE 0 END"
-            )
-            score_params += [*match_params, words]
+        rank_sql, rank_params = query.rank()
         cursor.execute(
-            f"SELECT a.id, greatest({', '.join(terms)}), a.original_published_on FROM {TABLE} a "
-            "WHERE a.id = ANY(%s)",
-            [*score_params, sorted(candidates)],
+            f"SELECT a.id, {rank_sql}, a.original_published_on FROM {TABLE} a WHERE a.id = ANY(%s)",
+            [*rank_params, sorted(candidates)],
         )
         scored = sorted(cursor.fetchall(), key=lambda row: (-row[1], candidates[row[0]]))
         page = scored[offset : offset + limit]
         page.sort(key=lambda row: (row[2] or dt.date.min, row[0]), reverse=True)
         page.sort(key=lambda row: row[1], reverse=True)  # stable: newest first on ties
         rows = [(pk, score) for pk, score, _date in page]
-    if len(rows) < limit and not full and not words_only:
+    if len(rows) < limit and not full and characters:
         # Every match of the words is a candidate: the others follow, newest first.
         rest = _by_date(
             cursor,

@@ -326,6 +326,7 @@ def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
 def test_year_filter_and_counts_beyond_the_listing(archive, monkeypatch):
     add("old-port", zh=("旧港口", "港口旧事。"), en=None, published="2019-05-01")
     monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 1)
     result = search("港口")
     assert result.count_is_estimate and result.count >= 2
     assert ids(search("港口", year=2019)) == ["old-port"]
@@ -351,6 +352,7 @@ def test_article_queries_do_not_fetch_the_stored_vectors(archive):
 
 def test_counts_of_huge_result_sets_are_estimated(archive, monkeypatch):
     monkeypatch.setattr(search_module, "EXACT_COUNT", 0)
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)
     result = search("港口")
     assert result.count_is_estimate
     assert result.count >= 1
