@@ -11,22 +11,24 @@ word pairs (an expression index) — combined with AND, OR and NOT.
 Plan (ORDER BY ts_rank over every match is what makes common terms slow: each match's vector must
 be read and decompressed; so is testing row after row, which the planner likes for common terms):
 - the planner's estimate of the number of matches comes first (EXPLAIN, ≈ 1 ms);
-- up to HUGE estimated matches, up to EXACT_COUNT are listed per language from the GIN bitmaps;
-  when that is all of them, the count is exact and up to RANK_ALL are all ranked (title A >
-  summary/actors B > body C, newer first on ties), each by the best version it matched in;
-- where the server has the RUM extension (migration 0012), a query with words and more than
-  RANK_ALL_WITH_RUM matches (up to HUGE) takes its page from the RUM indexes' order instead:
+- up to HUGE estimated matches, up to EXACT_COUNT are listed per language from the GIN bitmaps
+  (one statement, which counts the facets on the way: `_listing`); when that is all of them, the
+  count is exact and up to RANK_ALL are all ranked (title A > summary/actors B > body C, newer
+  first on ties), each by the best version it matched in;
+- where the server has the RUM extension (migration 0012) and the query has words, only
+  EXACT_COUNT_WITH_RUM matches are listed (all versions at once: ranking needs no list), and
+  beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
   each version's best matches straight from its index, no match's vector read (`_rum_page`);
 - otherwise, more than RANK_ALL: the matches in titles, summaries and actor names (small
   `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
-  follow newest first —
-  a term that common says little about relevance (its IDF is near zero), so recency is the
-  honest order; when even the head matches are too many, everything is newest first;
-- beyond HUGE, a page is found by walking the newest-first index and testing rows until it is
-  full (a term in a twentieth of the archive needs ~20 rows a hit), and facets are counted on a
-  sample of FACET_ROWS matches.
-Counts above EXACT_COUNT are estimates, flagged as such: extrapolated from the share of the table
-that listing EXACT_COUNT matches covered, or beyond HUGE the planner's.
+  follow newest first — a term that common says little about relevance (its IDF is near zero),
+  so recency is the honest order; when even the head matches are too many, everything is newest
+  first;
+- beyond HUGE, facets are counted on a sample of FACET_ROWS matches and (beyond what RUM ranks)
+  a page is found by walking the newest-first index and testing rows until it is full (a term
+  in a twentieth of the archive needs ~20 rows a hit).
+Counts above what was listed are estimates, flagged as such: extrapolated from the share of the
+table that the listing covered, or beyond HUGE the planner's.
 """
 
 from __future__ import annotations
