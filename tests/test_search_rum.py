@@ -125,3 +125,11 @@ def test_rum_plan_ranks_beyond_huge_up_to_rum_max(rum, ports, monkeypatch):
     assert sum(e["count"] for e in result.facets["year"]) == 10
     monkeypatch.setattr(search_module, "RUM_MAX", 0)
     assert search("港口").plan in {"head-then-date", "common-by-date"}
+
+
+def test_phrases_and_several_words_listed_whole_are_ranked_without_the_rum_scan(rum, ports):
+    # RUM would score every article holding all the words; the few matches listed are cheaper.
+    phrase = search('"ships entered"', page_size=20)
+    assert phrase.plan == "rank-all" and len(phrase.hits) == 8
+    assert search("ships weather", page_size=20).plan == "rank-all"
+    assert search("ships OR weather", page_size=20).plan == "rum"
