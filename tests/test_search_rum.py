@@ -133,3 +133,16 @@ def test_phrases_and_several_words_listed_whole_are_ranked_without_the_rum_scan(
     assert phrase.plan == "rank-all" and len(phrase.hits) == 8
     assert search("ships weather", page_size=20).plan == "rank-all"
     assert search("ships OR weather", page_size=20).plan == "rum"
+
+
+def test_filtered_queries_use_rum_only_for_words_with_few_matches(rum, ports, monkeypatch):
+    # Listed whole: ranked whole (the scan would go through every match of the words).
+    assert search("港口", year=2013).plan == "rank-all"
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 1)  # too many to list
+    result = search("港口", outlet="harbor-daily", page_size=20)
+    assert result.plan == "rum" and result.count_is_estimate
+    assert ids(result)[:2] == ["title", "summary"]
+    monkeypatch.setattr(search_module, "RUM_FILTERED_MAX", 0)  # the words alone match more
+    result = search("港口", outlet="harbor-daily", page_size=20)
+    assert result.plan in {"head-then-date", "common-by-date"}
+    assert set(ids(result)) == set(ids(search("港口", page_size=20)))
