@@ -64,6 +64,7 @@ from archive.models import (
     word_pair_languages,
 )
 from archive.text.normalize import CJK, has_cjk, normalize, normalize_with_offsets
+from archive.text.paragraphs import split_paragraphs
 from archive.text.query import (
     MAX_QUERY_CHARS,
     MAX_TERMS,
@@ -1029,8 +1030,18 @@ def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) ->
             begin, end = _paragraph(text, spans[0][0], spans[0][1])
             inside = [(a - begin, b - begin) for a, b in spans if a >= begin and b <= end]
             return _window(text[begin:end], inside, width)
-    first = next((t for t in article.paragraphs(language)), fields[0])
+    first = _first_paragraph(fields[2], width) or fields[0]
     return escape(first[:width] + ("…" if len(first) > width else ""))
+
+
+def _first_paragraph(body: str, width: int) -> str:
+    """The body's first paragraph, as far as a snippet of `width` shows it, without splitting
+    the whole body (a long body has hundreds of paragraphs)."""
+    head = split_paragraphs(body[: width * 4])
+    if head and (len(head) > 1 or len(head[0]) > width or len(body) <= width * 4):
+        return head[0]
+    found = split_paragraphs(body)
+    return found[0] if found else ""
 
 
 _COMPATIBLE = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uf900-\ufaff\ufb00-\ufb06"

@@ -641,3 +641,13 @@ def test_phrase_counts_are_exact(archive):
     result = search('"supply chain"')
     assert result.count == 1 and not result.count_is_estimate
     assert search('"chain supply"').count == 0
+
+
+def test_a_snippet_without_a_match_is_the_start_of_the_first_paragraph():
+    from archive.search import _first_paragraph
+
+    body = "\n\n".join(f"Paragraph {i} " + "word " * 30 for i in range(500))
+    assert _first_paragraph(body, 50) == "Paragraph 0 " + ("word " * 30).strip()
+    assert _first_paragraph("\n\n" + " " * 900 + "\n\nLate start.", 50) == "Late start."
+    assert _first_paragraph("Short.", 50) == "Short."
+    assert _first_paragraph("", 50) == ""
