@@ -226,7 +226,9 @@ def search(
         match_sql, match_params = query.match()
         where_sql = " AND ".join([match_sql, *where])
         where_params = [*match_params, *params]
-        estimate = _estimate(cursor, where_sql, where_params)
+        # With RUM the listing is as short as the facets' sample, so it is made whatever the
+        # size, and says it (exactly, or extrapolated): no planner's estimate first.
+        estimate = 0 if query.ranked_by_rum else _estimate(cursor, where_sql, where_params)
         if estimate <= HUGE:
             # Up to EXACT_COUNT matches per language are listed, language by language (each
             # version's vectors are read only for the candidates of its own index); the rest of
