@@ -147,3 +147,11 @@ def test_filtered_queries_use_rum_only_for_words_with_few_matches(rum, ports, mo
     result = search("港口", outlet="harbor-daily", page_size=20)
     assert result.plan in {"head-then-date", "common-by-date"}
     assert set(ids(result)) == set(ids(search("港口", page_size=20)))
+
+
+def test_several_words_with_too_many_matches_to_score_take_the_head_plan(rum, ports, monkeypatch):
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 1)  # too many to list
+    assert search("ships weather", page_size=20).plan == "rum"
+    monkeypatch.setattr(search_module, "RUM_MAX_SEVERAL", 1)
+    assert search("ships weather", page_size=20).plan in {"head-then-date", "common-by-date"}
+    assert search("ships", page_size=20).plan == "rum"  # one word: the scan stays cheap
