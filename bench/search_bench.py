@@ -364,6 +364,10 @@ class Reference:
             if unit.upper() == "OR" and not phrase:
                 continue  # the generated queries use no OR
             clause = self._clause(unit, phrase, languages)
+            if clause is None and not negate:
+                # A unit no searched field can hold (Chinese with lang=en): nothing matches,
+                # not "every article with the filters".
+                return Query.empty_query()
             if clause is not None:
                 clauses.append((Occur.MustNot if negate else Occur.Must, clause))
         for name in ("outlet", "author", "translator", "lang"):
