@@ -364,7 +364,12 @@ class Reference:
             if unit.upper() == "OR" and not phrase:
                 continue  # the generated queries use no OR
             clause = self._clause(unit, phrase, languages)
-            if clause is None and not negate:
+            if (
+                clause is None
+                and not negate
+                and "zh" not in languages
+                and benchlib.CJK.search(unit)
+            ):
                 # A unit no searched field can hold (Chinese with lang=en): nothing matches,
                 # not "every article with the filters".
                 return Query.empty_query()
