@@ -652,3 +652,14 @@ def test_a_snippet_without_a_match_is_the_start_of_the_first_paragraph():
     assert _first_paragraph("\n\n" + " " * 900 + "\n\nLate start.", 50) == "Late start."
     assert _first_paragraph("Short.", 50) == "Short."
     assert _first_paragraph("", 50) == ""
+
+
+def test_a_page_of_results_costs_a_fixed_number_of_queries(
+    client, archive, django_assert_max_num_queries
+):
+    for i in range(6):
+        add(f"port-{i}", zh=(f"港口新闻{i}", "港口。"), en=(f"Port news {i}", "The port."))
+    with django_assert_max_num_queries(15):  # with the caches' first fill
+        assert len(client.get("/api/search", {"q": "港口"}).json()["results"]) == 8
+    with django_assert_max_num_queries(12):  # 8 results: no query per result
+        assert client.get("/en/search/", {"q": "港口"}).status_code == 200
