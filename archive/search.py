@@ -335,12 +335,10 @@ class Query:
         return "&" not in self.lexemes and "<" not in self.lexemes
 
     @property
-    def words_only(self) -> bool:
-        """Whether matching the words (`positive`'s words tsquery) is matching the query: no
-        characters-only part, no exclusion."""
-        return all(leaf.op == "words" for leaf in _leaves(self.positive)) and not any(
-            node.op == "not" for node in _nodes(self.full)
-        )
+    def implied_by_words(self) -> bool:
+        """Whether matching the words (`positive`'s words tsquery) is matching the query (no
+        exclusion, no characters that must match besides: 优秀 as a word or as characters is)."""
+        return _implied_by_words(self.full)
 
     def version_score(self, code: str) -> tuple[str, list]:
         """With RUM: the score of the words in one version, 0 where that version does not match
@@ -348,7 +346,7 @@ class Query:
         there is more, is tested)."""
         words = self.positive.tsquery("words")
         score = self.score(f"a.{search_column(code)}")
-        if self.words_only:
+        if self.implied_by_words:
             return score, [words]
         sql, params = self.match(code, pairs=False)
         return f"CASE WHEN {sql} THEN {score} ELSE 0 END", [*params, words]
@@ -806,7 +804,7 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
             column = f"a.{search_column(code)}"
             where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
             where_params = [words, *filter_params]
-            if not query.words_only:  # the rest of the match (exclusions …), on the scan's rows
+            if not query.implied_by_words:  # the rest of the match (exclusions …), on its rows
                 sql, match_params = query.match(code, pairs=False)
                 where.append(sql)
                 where_params += match_params
