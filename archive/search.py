@@ -765,7 +765,7 @@ def _rum_pays(cursor, result, query: Query) -> bool:
     several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM) are ranked whole unless
     they are a single unfiltered term's; a filtered query's scan goes through every match of
     its words, so it needs few of those."""
-    if result.count > RUM_MAX or not (result.count > RANK_ALL_WITH_RUM or not query.exact):
+    if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
         return False
     filters, _filter_params = query.filters
     if query.exact:
