@@ -4,13 +4,13 @@ A GIN index knows which articles hold a term, not where: ranking the matches of 
 (ORDER BY ts_rank) reads and decompresses every match's vector, ~10 µs each, so 2,000 matches cost
 ~20 ms and 20,000 cost ~200 ms. A RUM index (PostgreSQL extension `rum`, Debian package
 `postgresql-15-rum`) stores the positions with each entry and returns the matches in order of
-`vector <=> query` (1 / ts_rank, the same score) straight from the index: the first page of a
-medium term is a couple of milliseconds. It answers phrases from the stored positions as well.
+`vector <=> query` (1 / RUM's rank, which is ts_rank for one term) straight from the index: the
+first page of a medium term is a few milliseconds. It answers phrases from the stored positions.
 
 Where the extension is not available (the embedded server from PyPI has none) or cannot be
 created (a role that is not a superuser), nothing is created and search keeps its GIN plans:
 `archive.search.rum_languages()` reads which indexes exist. Building them takes a while on a big
-archive (~5 minutes at 200,000 articles on 2 cores); a bulk import rebuilds them at its end.
+archive (~4 minutes at 200,000 articles on 2 cores); a bulk import rebuilds them at its end.
 """
 
 from django.db import migrations
