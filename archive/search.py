@@ -416,13 +416,12 @@ class Query:
         if not words and (head or not chars):
             return "0.0", []
         terms, params = [], []
-        if self.ranked_by_rum and not head:
-            for code in self.languages:
+        for code in self.languages:
+            if self.ranked_by_rum and not head:
                 sql, version_params = self.version_score(code)
                 terms.append(sql)
                 params += version_params
-            return (f"greatest({', '.join(terms)})" if len(terms) > 1 else terms[0]), params
-        for code in self.languages:
+                continue
             column = search_column(code, head=head, chars=not words)
             sql = self.score(f"a.{column}")
             found = None if self.matched is None else self.matched.get(code, set())
@@ -841,14 +840,6 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
         )
         rows += [(pk, 0.0) for pk, _score in rest]
     return rows
-
-
-def _nodes(match: Match | None):
-    if match is None:
-        return
-    yield match
-    for child in match.children:
-        yield from _nodes(child)
 
 
 _RUM_LANGUAGES: dict[tuple, frozenset[str]] = {}
