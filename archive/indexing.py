@@ -57,7 +57,7 @@ def segmenter() -> Segmenter:
 def dictionary_fingerprint() -> tuple:
     """Changes whenever an actor, an alias or a glossary term is added, changed or removed."""
     with connection.cursor() as cursor:
-        cursor.execute(actors.fingerprint_sql(ActorAlias, Actor, GlossaryTerm))
+        cursor.execute(dictionary_fingerprint_sql())
         return cursor.fetchone()
 
 
@@ -66,11 +66,31 @@ def _segmenter_for(fingerprint: tuple) -> Segmenter:
     return Segmenter(user_dictionary_words())
 
 
-def search_dictionary() -> tuple[Segmenter, tuple[tuple[str, str], ...], dict[int, Actor]]:
+def dictionary_fingerprint_sql() -> str:
+    """The statement of `dictionary_fingerprint` (its columns can ride along in another)."""
+    return actors.fingerprint_sql(ActorAlias, Actor, GlossaryTerm)
+
+
+def search_dictionary(
+    fingerprint: tuple | None = None,
+) -> tuple[Segmenter, tuple[tuple[str, str], ...], dict[int, Actor]]:
     """What the search reads of the register and the glossary: the segmenter, the glossary's
-    (zh, en) pairs and the actors by id (with their aliases), rebuilt only when one changed."""
-    fingerprint = dictionary_fingerprint()
+    (zh, en) pairs and the actors by id (with their aliases), rebuilt only when one changed.
+    `fingerprint`: the dictionary's fingerprint as the caller read it (else read here)."""
+    if fingerprint is None:
+        fingerprint = dictionary_fingerprint()
+    _last_seen[:] = [fingerprint]
     return _segmenter_for(fingerprint), _glossary_for(fingerprint), _actors_for(fingerprint)
+
+
+# The fingerprint `search_dictionary` was last given in this process. The search starts from it
+# and reads the current one in its first statement (Query.prepare), starting again in the rare
+# case that it changed: no statement of its own for a check that almost never finds a change.
+_last_seen: list[tuple] = []
+
+
+def last_dictionary_fingerprint() -> tuple | None:
+    return _last_seen[0] if _last_seen else None
 
 
 @lru_cache(maxsize=1)

@@ -46,7 +46,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
-from archive.indexing import CONFIG, search_dictionary
+from archive.indexing import (
+    CONFIG,
+    dictionary_fingerprint_sql,
+    last_dictionary_fingerprint,
+    search_dictionary,
+)
 from archive.models import (
     WORD_PAIRS_FUNCTION,
     Actor,
@@ -191,6 +196,7 @@ def search(
     page: int = 1,
     page_size: int = 20,
     with_facets: bool = True,
+    _checked: tuple | None = None,
 ) -> SearchPage:
     """Search the published archive; see the module's docstring for the plan."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
@@ -202,13 +208,20 @@ def search(
     result.messages.extend(str(MESSAGES[code]) for code in parsed.messages)
     filters = Filters(lang, actor, outlet, author, translator, year)
     where, params = filters.sql()
-    seg, glossary, actors = search_dictionary()
+    # The register and glossary as last seen (checked by the first statement below), or as
+    # read now.
+    assumed = _checked or last_dictionary_fingerprint()
+    read_now = assumed is None
+    seg, glossary, actors = search_dictionary(assumed)
+    assumed = last_dictionary_fingerprint()
     expand = glossary_expansion(seg, glossary)
     match = compile_query(parsed, seg, expand)
     if match is None:
         if q and q.strip() and not parsed.messages:
             result.messages.append(str(MESSAGES["nothing"]))
         if where and not (q or "").strip():
+            if not read_now and _checked is None:
+                seg, glossary, actors = search_dictionary()
             return _browse(result, where, params, seg, actors, with_facets)
         return result
     # With words, `lang` chooses which versions' text is searched (a match there implies that
@@ -218,7 +231,24 @@ def search(
     offset = (page - 1) * page_size
     with connection.cursor() as cursor:
         positive = compile_query(parsed, seg, expand, exclusions=False)
-        query = Query.prepare(cursor, languages, match, positive)
+        query, current = Query.prepare(cursor, languages, match, positive)
+        if current is not None and current != assumed and _checked is None:
+            # An actor, alias or glossary term changed since: again, with the current ones.
+            search_dictionary(current)
+            return search(
+                q,
+                lang=lang,
+                actor=actor,
+                outlet=outlet,
+                author=author,
+                translator=translator,
+                year=year,
+                sort=sort,
+                page=page,
+                page_size=page_size,
+                with_facets=with_facets,
+                _checked=current,
+            )
         if query is None:
             result.messages.append(str(MESSAGES["stop_words"]))
             return result
@@ -351,30 +381,36 @@ class Query:
         return f"CASE WHEN {sql} THEN {score} ELSE 0 END", [*params, words]
 
     @classmethod
-    def prepare(cls, cursor, languages, full: Match, positive: Match | None) -> Query | None:
+    def prepare(
+        cls, cursor, languages, full: Match, positive: Match | None
+    ) -> tuple[Query | None, tuple | None]:
         """The query with every leaf that PostgreSQL reduces to nothing (only stop words)
-        left out; None when nothing is left to search for."""
+        left out, None when nothing is left to search for; and, read in the same statement,
+        the fingerprint of the register and glossary (`indexing.dictionary_fingerprint`)."""
         leaves = sorted({leaf.text for leaf in _leaves(full)})
         words = positive.tsquery("words") if positive else ""
         cursor.execute(
-            f"SELECT x, numnode(to_tsquery('{CONFIG}', x)), to_tsquery('{CONFIG}', x)::text "
-            "FROM unnest(%s::text[]) x",
+            f"SELECT x, numnode(to_tsquery('{CONFIG}', x)), to_tsquery('{CONFIG}', x)::text, "
+            f"d.* FROM unnest(%s::text[]) x, ({dictionary_fingerprint_sql()}) d",
             [[*leaves, *([words] if words else [])]],
         )
-        found = {text: (nodes, lexemes) for text, nodes, lexemes in cursor.fetchall()}
+        rows = cursor.fetchall()
+        fingerprint = tuple(rows[0][3:]) if rows else None
+        found = {text: (nodes, lexemes) for text, nodes, lexemes, *_d in rows}
         empty = {text for text, (nodes, _lexemes) in found.items() if not nodes}
         full, positive = _prune(full, empty), _prune(positive, empty)
         if full is None or positive is None:
-            return None
+            return None, fingerprint
         parsed = {text: lexemes for text, (_nodes, lexemes) in found.items()}
         full = _with_word_pairs(full, parsed)
-        return cls(
+        query = cls(
             languages,
             full,
             positive,
             lexemes=found[words][1] if words else "",
             rum=rum_languages(),
         )
+        return query, fingerprint
 
     def match(self, language: str | None = None, *, pairs: bool = True) -> tuple[str, list[str]]:
         """The WHERE clause of a match in one language version, or in any searched one; without
