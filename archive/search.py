@@ -36,11 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -272,8 +271,7 @@ def search(
                 for code in languages:
                     sql, code_params = query.match(code)
                     parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
-            with _planner(cursor, **BITMAP_ONLY):
-                listing = _listing(cursor, parts, limit + 1, with_facets)
+            listing = _listing(cursor, parts, limit + 1, with_facets)
             ids = list(dict.fromkeys(pk for found in listing.ids for pk in found))
             if all(len(found) <= limit for found in listing.ids):
                 result.count = len(ids)
@@ -290,8 +288,7 @@ def search(
             query.walk = True
             ids, listing = [], None
             if with_facets:
-                with _planner(cursor, **BITMAP_ONLY):
-                    listing = _listing(cursor, [(where_sql, where_params)], FACET_ROWS, True)
+                listing = _listing(cursor, [(where_sql, where_params)], FACET_ROWS, True)
                 ids = listing.ids[0]
         if not query.exact:  # an estimate (never below what was seen)
             result.count, result.count_is_estimate = max(estimate, len(ids)), True
@@ -648,9 +645,10 @@ def _listing(cursor, parts: list[tuple[str, list]], limit: int, facets: bool) ->
             "GROUP BY k"
         )
         params.append(FACET_ROWS)
-    cursor.execute(f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}", params)
+    sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
+    rows = _fetch(cursor, sql, params, BITMAP_ONLY)
     listing = Listing([[] for _ in parts], [0.0] * len(parts), limit, 1, [])
-    for part, pk, block, key, n in cursor.fetchall():
+    for part, pk, block, key, n in rows:
         if part >= 0:
             listing.ids[part].append(pk)
             listing.blocks[part] = max(listing.blocks[part], block)
@@ -671,31 +669,32 @@ BITMAP_ONLY = {
 }
 
 
-@contextmanager
-def _planner(cursor, **settings: str):
-    """Planner settings for the statements inside (SET LOCAL in a transaction of their own, or
-    a savepoint of the caller's), put back afterwards: by the transaction's end, or inside the
-    caller's transaction by setting the values read before."""
+def _fetch(cursor, sql: str, params: list, settings: dict[str, str]) -> list[tuple]:
+    """The rows of one statement run with these planner settings for it alone. Outside a
+    transaction, the settings go first in the same message (one round trip: the statements
+    of one message are one implicit transaction, which `set_config(…, true)` lasts for);
+    inside the caller's transaction, they are set before and put back after."""
     if not settings:
-        yield
-        return
+        cursor.execute(sql, params)
+        return cursor.fetchall()
     names = list(settings)
-    nested = connection.in_atomic_block
-    with transaction.atomic():
+    assignments = ", ".join(["set_config(%s, %s, true)"] * len(names))
+    values = [x for name in names for x in (name, settings[name])]
+    if not connection.in_atomic_block:
+        cursor.execute(f"SELECT {assignments}; {sql}", [*values, *params])
+        cursor.nextset()
+        return cursor.fetchall()
+    reads = ", ".join(["current_setting(%s)"] * len(names))
+    cursor.execute(f"SELECT {reads}, {assignments}", [*names, *values])
+    before = cursor.fetchone()[: len(names)]
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
         cursor.execute(
-            "SELECT "
-            + ", ".join(
-                ["current_setting(%s)"] * len(names) + ["set_config(%s, %s, true)"] * len(names)
-            ),
-            [*names, *(x for name in names for x in (name, settings[name]))],
+            f"SELECT {assignments}",
+            [x for name, value in zip(names, before, strict=True) for x in (name, value)],
         )
-        before = cursor.fetchone()[: len(names)]
-        yield
-        if nested:
-            cursor.execute(
-                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)),
-                [x for name, value in zip(names, before, strict=True) for x in (name, value)],
-            )
 
 
 def _estimate(cursor, where_sql: str, params: list) -> int:
@@ -718,13 +717,13 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
         settings = BITMAP_ONLY
     else:
         settings = {}
-    with _planner(cursor, **settings):
-        cursor.execute(
-            f"SELECT a.id FROM {TABLE} a WHERE {where_sql} "
-            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+    rows = _fetch(
+        cursor,
+        f"SELECT a.id FROM {TABLE} a WHERE {where_sql} ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+        settings,
+    )
+    ids = [row[0] for row in rows]
     if not ids:
         return []
     rank_sql, rank_params = query.rank()
@@ -833,24 +832,32 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
     full = False  # whether some version has more word matches than the page needs
     # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
     # filter the scan reads further down the order, still without reading any vector.
-    with _planner(cursor, enable_bitmapscan="off", enable_seqscan="off"):
-        for code in query.languages:
-            column = f"a.{search_column(code)}"
-            where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
-            where_params = [words, *filter_params]
-            if not query.implied_by_words:  # the rest of the match (exclusions …), on its rows
-                sql, match_params = query.match(code, pairs=False)
-                where.append(sql)
-                where_params += match_params
-            cursor.execute(
-                f"SELECT a.id FROM {TABLE} a WHERE {' AND '.join(where)} "
-                f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s",
-                [*where_params, words, wanted],
-            )
-            found = [row[0] for row in cursor.fetchall()]
-            full = full or len(found) == wanted
-            for position, pk in enumerate(found):
-                candidates[pk] = min(position, candidates.get(pk, position))
+    parts, part_params = [], []
+    for i, code in enumerate(query.languages):
+        column = f"a.{search_column(code)}"
+        where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
+        where_params = [words, *filter_params]
+        if not query.implied_by_words:  # the rest of the match (exclusions …), on its rows
+            sql, match_params = query.match(code, pairs=False)
+            where.append(sql)
+            where_params += match_params
+        parts.append(
+            f"(SELECT {i}, a.id FROM {TABLE} a WHERE {' AND '.join(where)} "
+            f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s)"
+        )
+        part_params += [*where_params, words, wanted]
+    found: dict[int, list[int]] = {}  # version → its ids in the index's order
+    for i, pk in _fetch(
+        cursor,
+        " UNION ALL ".join(parts),
+        part_params,
+        {"enable_bitmapscan": "off", "enable_seqscan": "off"},
+    ):
+        found.setdefault(i, []).append(pk)
+    for version_ids in found.values():
+        full = full or len(version_ids) == wanted
+        for position, pk in enumerate(version_ids):
+            candidates[pk] = min(position, candidates.get(pk, position))
     rows: list = []
     if candidates:
         rank_sql, rank_params = query.rank()

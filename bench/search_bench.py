@@ -592,6 +592,8 @@ def ours_engine():
 
 def _statement_kind(sql: str) -> str:
     text = " ".join(sql.split())
+    if text.startswith("SELECT set_config(") and "; " in text:  # planner settings sent along
+        text = text.split("; ", 1)[1]
     if text.startswith("EXPLAIN"):
         return "estimate"
     if text.startswith("SELECT count(*)"):

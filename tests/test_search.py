@@ -680,3 +680,39 @@ def test_a_glossary_change_made_elsewhere_reaches_the_next_search(archive):
     assert not any(q["sql"].startswith(dictionary_fingerprint_sql()) for q in queries)
     GlossaryTerm.objects.create(zh="渡线", en="ferry line")  # as elsewhere: no cache reset
     assert ids(search("渡线")) == ["ferry"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_planner_settings_last_one_statement_outside_a_transaction(monkeypatch):
+    """Outside a transaction a statement's planner settings go in its own message (one round
+    trip) and end with it; inside one they are set and put back. Same answers either way."""
+    from django.db import transaction
+
+    for i in range(6):
+        add(f"port-{i}", zh=(f"港口{i}", "船只驶入港口。" * (1 + i % 3)), published=f"202{i}-01-01")
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)  # the RUM page, where there is RUM
+    for name in ("EXACT_COUNT", "EXACT_COUNT_WITH_RUM", "HUGE"):  # and the date index's walk
+        monkeypatch.setattr(search_module, name, 2)
+
+    def answers():
+        return [
+            (ids(r), r.count, r.plan)
+            for r in (search("港口", page_size=4), search("港口", sort="date"), search("船只"))
+        ]
+
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
+                "current_setting('enable_bitmapscan')"
+            )
+            return cursor.fetchone()
+
+    assert not connection.in_atomic_block
+    outside = answers()
+    assert settings() == ("on", "on", "on")
+    with transaction.atomic():
+        inside = answers()
+        assert settings() == ("on", "on", "on")
+    assert outside == inside
+    assert len(outside[0][0]) == 4 and len(outside[1][0]) == 6
