@@ -153,8 +153,12 @@ class Filters:
     translator: str | None = None
     year: int | None = None
 
-    def sql(self) -> tuple[list[str], list]:
-        """WHERE clauses on the articles' facet keys (one GIN-indexed containment test)."""
+    def sql(self, *, dates: bool = True) -> tuple[list[str], list]:
+        """WHERE clauses on the articles' facet keys (one GIN-indexed containment test) and,
+        with `dates`, the year's as a range of dates, for a walk of the newest-first index to
+        start at the year. Not for listing matches: the planner takes the range for a cheap
+        way to the year's rows and tests each one's vectors, where the GIN indexes of the
+        vectors with the facet keys would find the matches of the year at once."""
         if self.lang and self.lang not in language_codes():
             raise SearchError(_("Unknown language."))
         keys = [
@@ -172,8 +176,7 @@ class Filters:
         if not keys:
             return [], []
         where, params = ["a.facet_keys @> %s::varchar[]"], [keys]
-        if self.year and 1 <= int(self.year) < 9999:
-            # The same condition on the date: walking the newest-first index starts at the year.
+        if dates and self.year and 1 <= int(self.year) < 9999:
             where.append("a.original_published_on >= %s AND a.original_published_on < %s")
             params += [dt.date(int(self.year), 1, 1), dt.date(int(self.year) + 1, 1, 1)]
         return where, params
@@ -225,7 +228,8 @@ def search(
         return result
     # With words, `lang` chooses which versions' text is searched (a match there implies that
     # version is published), so it is not a separate filter.
-    where, params = Filters(None, actor, outlet, author, translator, year).sql()
+    where, params = Filters(None, actor, outlet, author, translator, year).sql(dates=False)
+    dated = Filters(year=year).sql()  # the year as dates too, for walks of the date index
     languages = [lang] if lang else language_codes()
     offset = (page - 1) * page_size
     with connection.cursor() as cursor:
@@ -252,6 +256,7 @@ def search(
             result.messages.append(str(MESSAGES["stop_words"]))
             return result
         query.filters = (where, params)
+        query.dates = (dated[0][1:], dated[1][1:])
         match_sql, match_params = query.match()
         where_sql = " AND ".join([match_sql, *where])
         where_params = [*match_params, *params]
@@ -340,6 +345,7 @@ class Query:
     matched: dict[str, set[int]] | None = None
     walk: bool = False  # so many matches that a page is found by walking the date index
     filters: tuple[list[str], list] = ([], [])  # the WHERE clauses of the filters
+    dates: tuple[list[str], list] = ([], [])  # the year's filter as a range of dates
     rum: frozenset[str] = frozenset()  # the languages whose words vector has a RUM index
     exact: bool = False  # whether the count is exact (every match was listed)
 
@@ -713,6 +719,9 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     # and sort them, which is the plan PostgreSQL prefers.
     if query.walk:
         settings = {"enable_bitmapscan": "off"}
+        dates, date_params = query.dates  # start at the year, when there is one
+        where_sql = " AND ".join([where_sql, *dates])
+        params = [*params, *date_params]
     elif not query.exact:  # a few thousand matches: read them all from the bitmap, sort
         settings = BITMAP_ONLY
     else:

@@ -604,6 +604,8 @@ def _statement_kind(sql: str) -> str:
         return "list"  # the ids of the matches (and their facet keys counted)
     if text.startswith("SELECT x, numnode") or text.startswith("SELECT to_tsquery"):
         return "tsquery"
+    if text.startswith("(SELECT 0, a.id"):
+        return "rank"  # the RUM page: each version's best matches in its index's order
     if text.startswith("SELECT a.id"):
         if "ORDER BY score" in text or "<=>" in text:  # ts_rank, or RUM's order and rank
             return "rank"

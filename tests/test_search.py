@@ -475,6 +475,8 @@ def test_index_uses_named_gin_indexes():
         "search_chars_en",
     ):
         assert "using gin" in indexes[f"{column}_gin"].lower(), column
+        # with the facet keys: a filtered search intersects both inside the index
+        assert f"({column}, facet_keys)" in indexes[f"{column}_gin"], column
     assert "yiwen_word_pairs(search_en)" in indexes["search_pairs_en_gin"]
 
 
