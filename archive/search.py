@@ -749,10 +749,11 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
     if sort == "date" or result.count == 0:
         result.plan = "date"
         return _by_date(cursor, query, where_sql, params, limit, offset)
-    if query.ranked_by_rum and _rum_pays(cursor, result, query):
+    plan = _rum_plan(cursor, result, query) if query.ranked_by_rum else None
+    if plan == "rum":
         result.plan = "rum"
         return _rum_page(cursor, query, where_sql, params, limit, offset)
-    if result.count <= RANK_ALL and not result.count_is_estimate:
+    if plan is None and result.count <= RANK_ALL and not result.count_is_estimate:
         result.plan = "rank-all"
         rank_sql, rank_params = query.rank()
         cursor.execute(
@@ -801,23 +802,26 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
     return rows
 
 
-def _rum_pays(cursor, result, query: Query) -> bool:
-    """Whether the RUM indexes' order is the cheaper way to a page. Their scan scores every
-    article holding all the words, filters or not: ~0.3 µs a match for one term, much more for
-    several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM) are ranked whole unless
-    they are a single unfiltered term's; a filtered query's scan goes through every match of
-    its words, so it needs few of those."""
+def _rum_plan(cursor, result, query: Query) -> str | None:
+    """ "rum" where the RUM indexes' order is the cheaper way to a page; "head" where the words
+    are too common for it and the matches too many to rank each (the head-then-date plan);
+    None for the plan the result's size calls for (rank every listed match, else "head").
+
+    RUM's scan scores every article holding all the words, filters or not: ~0.3 µs a match
+    for one term, much more for several or a phrase. Listed matches (up to
+    EXACT_COUNT_WITH_RUM) are ranked whole when they are few, or several words'; a filtered
+    query's scan goes through every match of its words, so it needs few of those, else its
+    many matches in the filter (more than RANK_ALL_WITH_RUM: each one's vectors would be read)
+    take the head plan."""
     if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
-        return False
+        return None
+    if not query.one_term and (query.exact or result.count > RUM_MAX_SEVERAL):
+        return None  # several words: ranking the list, or the head plan, is cheaper
     filters, _filter_params = query.filters
-    if query.exact:
-        return query.one_term and not filters
-    if not query.one_term and result.count > RUM_MAX_SEVERAL:
-        return False  # the head matches ranked, then the rest by date: cheaper
     if not filters:
-        return True
+        return "rum"
     match_sql, match_params = query.match()
-    return _estimate(cursor, match_sql, match_params) <= RUM_FILTERED_MAX
+    return "rum" if _estimate(cursor, match_sql, match_params) <= RUM_FILTERED_MAX else "head"
 
 
 def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) -> list:
