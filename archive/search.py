@@ -82,7 +82,7 @@ from archive.text.query import (
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 2_000
-RANK_ALL_WITH_RUM = 200  # beyond, where a RUM index is there, a page comes from its order …
+RANK_ALL_WITH_RUM = 50  # beyond, where a RUM index is there, a page comes from its order …
 RUM_MAX = 50_000  # … up to this many (estimated) matches: RUM scores them all, ~0.3 ms a 1,000
 RUM_FILTERED_MAX = 10_000  # … and with filters, up to this many matches of the words alone
 RUM_MAX_SEVERAL = 3_000  # … and for several words (AND, a phrase), ~2.5 µs a match
