@@ -342,6 +342,35 @@ def test_a_query_of_characters_only_ranks_title_matches_first(archive):
     assert ranked.index("defense") < ranked.index("body-only")
 
 
+def test_a_query_of_characters_only_ranks_title_summary_body_then_newest(archive):
+    """Ranked by where the characters stand (no vector read per match): title, summary, body;
+    newest first among equals; a version that is not published lifts nothing."""
+    add("body-old", zh=("渔业", "正文提到了港。"), published="2020-01-01")
+    add("body-new", zh=("渔业", "正文提到了港。"), published="2024-01-01")
+    add(
+        "in-summary",
+        zh=("渔业", "正文。"),
+        summary={"zh-hans": "摘要说港。"},
+        published="2019-01-01",
+    )
+    add("in-title", zh=("港的故事", "正文。"), published="2018-01-01")
+    add(
+        "draft-title",
+        zh=("渔业", "正文提到了港。"),
+        en=("港 in a draft", "Draft."),
+        en_status="draft",
+        published="2026-01-01",
+    )
+    ranked = ids(search("港"))
+    titles = ["defense", "harbor", "in-title"]  # 港 in the title, newest first
+    assert ranked[:3] == titles
+    assert ranked[3] == "in-summary"
+    bodies = ranked[4:]
+    assert bodies.index("draft-title") < bodies.index("body-new") < bodies.index("body-old")
+    scores = {hit.article.external_id: hit.score for hit in search("港").hits}
+    assert scores["defense"] > scores["in-summary"] > scores["draft-title"] > 0
+
+
 def test_stop_words_next_to_characters_do_not_empty_the_query(archive):
     assert ids(search("the 美")) == ["defense"]
 
