@@ -12,13 +12,17 @@ Plan (ORDER BY ts_rank over every match is what makes common terms slow: each ma
 be read and decompressed; so is testing row after row, which the planner likes for common terms):
 - the planner's estimate of the number of matches comes first (EXPLAIN, ≈ 1 ms);
 - up to HUGE estimated matches, up to EXACT_COUNT are listed per language from the GIN bitmaps
-  (one statement, which counts the facets on the way: `_listing`); when that is all of them, the
-  count is exact and up to RANK_ALL are all ranked (title A > summary/actors B > body C, newer
-  first on ties), each by the best version it matched in;
+  (one statement, which counts the facets on the way: `_listing`; each vector's GIN index holds
+  the facet keys too, so a filter and the words meet inside one index scan); when that is all
+  of them, the count is exact and up to RANK_ALL are all ranked (title A > summary/actors B >
+  body C, newer first on ties), each by the best version it matched in — a query of characters
+  only by where its terms stand (`Query.literal_score`), not by reading characters vectors;
 - where the server has the RUM extension (migration 0012) and the query has words, only
   EXACT_COUNT_WITH_RUM matches are listed (all versions at once: ranking needs no list), and
   beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
   each version's best matches straight from its index, no match's vector read (`_rum_page`);
+  with filters, only where the words alone have few matches (`_rum_plan`), else the head plan
+  below;
 - otherwise, more than RANK_ALL: the matches in titles, summaries and actor names (small
   `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
   follow newest first — a term that common says little about relevance (its IDF is near zero),
