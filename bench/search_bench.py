@@ -15,7 +15,9 @@
    English and Chinese terms, 1- and 2-character Chinese, English and Chinese "phrases",
    mixed-script queries (company name + Chinese word), company names, and filtered queries
    (outlet, year, author, translator, language).
-4. Runs every query, sequentially and after a warm-up, through `archive.api.search_response` (the
+4. (`--prewarm`: first reads the article table and its indexes into the OS page cache with
+   pg_prewarm, for a warm-cache run without warm-up runs.) Runs every query, sequentially and
+   after a warm-up, through `archive.api.search_response` (the
    API's own code: query parsing, ranking, count, facets, snippets, one page of 20) and through
    tantivy (top 20 by BM25, exact count); then the naive query (to_tsvector computed on the fly,
    ranked by ts_rank) on as many queries as fit in `--naive-budget` seconds.
@@ -617,6 +619,38 @@ def _statement_kind(sql: str) -> str:
     return "other"  # their relations, planner settings, the register's and glossary's checks
 
 
+def prewarm() -> str:
+    """Read the article table, its TOAST table and all their indexes into the operating
+    system's page cache (`pg_prewarm(…, 'read')`): what a server that has been answering
+    searches for a while holds. Says what it did, for the BENCHMARKS.md section."""
+    from django.db import connection
+
+    from archive.models import Article
+
+    table = Article._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_prewarm'")
+        if cursor.fetchone() is None:
+            return "no pg_prewarm on this server: not prewarmed"
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        started = time.perf_counter()
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(pg_prewarm(oid, 'read')), 0) FROM pg_class "
+            "WHERE oid IN (SELECT %s::regclass UNION SELECT reltoastrelid FROM pg_class "
+            "WHERE oid = %s::regclass UNION SELECT indexrelid FROM pg_index WHERE indrelid IN "
+            "(%s::regclass, (SELECT reltoastrelid FROM pg_class WHERE oid = %s::regclass)))",
+            [table] * 4,
+        )
+        relations, blocks = cursor.fetchone()
+    seconds = time.perf_counter() - started
+    size = blocks * 8192
+    log(f"prewarm: {relations} relations, {benchlib.fmt_bytes(size)} read in {seconds:,.0f} s")
+    return (
+        f"the article table, its TOAST table and their {relations - 2} indexes "
+        f"({benchlib.fmt_bytes(size)}) read into the OS page cache with pg_prewarm first"
+    )
+
+
 def ours_profile(params: dict[str, str]) -> dict:
     """Where the time of one query goes: the search again (untimed in the results) with every
     SQL statement timed, by kind, and the ranking plan it chose (`SearchPage.plan`)."""
@@ -902,6 +936,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write-benchmarks", action="store_true")
     parser.add_argument("--traceback", action="store_true", help="print errors' tracebacks")
     parser.add_argument(
+        "--prewarm",
+        action="store_true",
+        help="read the article table, its TOAST and its indexes into the OS page cache first "
+        "(pg_prewarm, where the server has it): a warm-cache run without warm-up runs",
+    )
+    parser.add_argument(
         "--pg-set",
         action="append",
         default=[],
@@ -952,6 +992,7 @@ def main(argv: list[str] | None = None) -> None:
     reference = Reference(args.reference_dir or Path(str(corpus) + ".tantivy"))
     reference.open_or_build(corpus, rebuild=args.rebuild_reference)
     reference.prepare()
+    args.prewarmed = prewarm() if args.prewarm else None  # reported in the section
 
     queries = make_queries(reference.stats, args.queries, args.seed)
     warmup = make_queries(reference.stats, args.warmup, args.seed + 1000)[: args.warmup]
@@ -1125,6 +1166,8 @@ def render_section(
         f"- Corpus: `{corpus.name}`, {total:,} articles from `bench/corpus.py` "
         f"({corpus.stat().st_size / 2**20:,.0f} MiB of JSON Lines).",
     ]
+    if args.prewarmed:
+        lines.append(f"- Page cache: {args.prewarmed}.")
     if load_info:
         lines.append(
             f"- Load: `{load_info['function']}` {load_info['rate']:,.0f} articles/s "
