@@ -382,6 +382,12 @@ class Query:
         return "&" not in self.lexemes and "<" not in self.lexemes
 
     @property
+    def phrase(self) -> bool:
+        """Whether the words hold a phrase (RUM then scores every article holding all of its
+        words, not only its matches)."""
+        return "<" in self.lexemes
+
+    @property
     def implied_by_words(self) -> bool:
         """Whether matching the words (`positive`'s words tsquery) is matching the query (no
         exclusion, no characters that must match besides: 优秀 as a word or as characters is)."""
@@ -848,15 +854,19 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     None for the plan the result's size calls for (rank every listed match, else "head").
 
     RUM's scan scores every article holding all the words, filters or not: ~0.3 µs a match
-    for one term, much more for several or a phrase. Listed matches (up to
-    EXACT_COUNT_WITH_RUM) are ranked whole when they are few, or several words'; a filtered
+    for one term, ~2.5 µs for several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM)
+    are ranked whole when they are few, or a phrase's (the articles holding all its words may
+    be many more than its matches; for several words they are the matches); a filtered
     query's scan goes through every match of its words, so it needs few of those, else its
     many matches in the filter (more than RANK_ALL_WITH_RUM: each one's vectors would be read)
     take the head plan."""
     if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
         return None
-    if not query.one_term and (query.exact or result.count > RUM_MAX_SEVERAL):
-        return None  # several words: ranking the list, or the head plan, is cheaper
+    if not query.one_term and ((query.exact and query.phrase) or result.count > RUM_MAX_SEVERAL):
+        # A phrase: RUM scores every article holding all its words, which may be many more
+        # than its matches: ranking the list is cheaper. Several words with too many matches:
+        # the head plan.
+        return None
     filters, _filter_params = query.filters
     if not filters:
         return "rum"

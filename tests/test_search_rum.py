@@ -128,12 +128,19 @@ def test_rum_plan_ranks_beyond_huge_up_to_rum_max(rum, ports, monkeypatch):
     assert search("港口").plan in {"head-then-date", "common-by-date"}
 
 
-def test_phrases_and_several_words_listed_whole_are_ranked_without_the_rum_scan(rum, ports):
-    # RUM would score every article holding all the words; the few matches listed are cheaper.
+def test_phrases_listed_whole_are_ranked_without_the_rum_scan(rum, ports, monkeypatch):
+    # For a phrase RUM would score every article holding all its words, which may be many more
+    # than its matches: the few matches listed are cheaper to rank. For several words those
+    # articles are the matches: RUM's order.
     phrase = search('"ships entered"', page_size=20)
     assert phrase.plan == "rank-all" and len(phrase.hits) == 8
-    assert search("ships weather", page_size=20).plan == "rank-all"
+    both = search("ships weather", page_size=20)
+    assert both.plan == "rum" and not both.count_is_estimate
     assert search("ships OR weather", page_size=20).plan == "rum"
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 200)
+    ranked = search("ships weather", page_size=20)
+    assert ranked.plan == "rank-all"
+    assert sorted(ids(both)) == sorted(ids(ranked))
 
 
 def test_filtered_queries_use_rum_only_for_words_with_few_matches(rum, ports, monkeypatch):
