@@ -739,14 +739,14 @@ def _fetch(cursor, sql: str, params: list, settings: dict[str, str]) -> list[tup
     reads = ", ".join(["current_setting(%s)"] * len(names))
     cursor.execute(f"SELECT {reads}, {assignments}", [*names, *values])
     before = cursor.fetchone()[: len(names)]
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    finally:
-        cursor.execute(
-            f"SELECT {assignments}",
-            [x for name, value in zip(names, before, strict=True) for x in (name, value)],
-        )
+    cursor.execute(sql, params)
+    rows = cursor.fetchall()
+    # Put back (after an error the caller's transaction is rolled back, and the settings with it).
+    cursor.execute(
+        f"SELECT {assignments}",
+        [x for name, value in zip(names, before, strict=True) for x in (name, value)],
+    )
+    return rows
 
 
 def _estimate(cursor, where_sql: str, params: list) -> int:
