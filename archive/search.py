@@ -180,10 +180,19 @@ class Filters:
         if not keys:
             return [], []
         where, params = ["a.facet_keys @> %s::varchar[]"], [keys]
-        if dates and self.year and 1 <= int(self.year) < 9999:
-            where.append("a.original_published_on >= %s AND a.original_published_on < %s")
-            params += [dt.date(int(self.year), 1, 1), dt.date(int(self.year) + 1, 1, 1)]
+        if dates:
+            range_sql, range_params = self.date_range()
+            where, params = [*where, *range_sql], [*params, *range_params]
         return where, params
+
+    def date_range(self) -> tuple[list[str], list]:
+        """The year's filter as a range of dates (none without a year)."""
+        if not (self.year and 1 <= int(self.year) < 9999):
+            return [], []
+        return (
+            ["a.original_published_on >= %s AND a.original_published_on < %s"],
+            [dt.date(int(self.year), 1, 1), dt.date(int(self.year) + 1, 1, 1)],
+        )
 
 
 ORDER_BY_DATE = "a.original_published_on DESC NULLS LAST, a.id DESC"
@@ -233,7 +242,6 @@ def search(
     # With words, `lang` chooses which versions' text is searched (a match there implies that
     # version is published), so it is not a separate filter.
     where, params = Filters(None, actor, outlet, author, translator, year).sql(dates=False)
-    dated = Filters(year=year).sql()  # the year as dates too, for walks of the date index
     languages = [lang] if lang else language_codes()
     offset = (page - 1) * page_size
     with connection.cursor() as cursor:
@@ -268,7 +276,7 @@ def search(
                 if has_cjk(term.text)
             )
         )
-        query.dates = (dated[0][1:], dated[1][1:])
+        query.dates = filters.date_range()  # for walks of the date index
         match_sql, match_params = query.match()
         where_sql = " AND ".join([match_sql, *where])
         where_params = [*match_params, *params]
