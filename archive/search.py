@@ -44,9 +44,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.translator import translator
 from modeltranslation.utils import build_localized_fieldname
 
 from archive.indexing import (
@@ -1046,37 +1048,62 @@ def _names(slugs: dict) -> dict:
         }
 
 
+# The clock in the public rule's compiled SQL (`_page_sql`), replaced by the time of each search.
+_CLOCK = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+
+
 @lru_cache(maxsize=1)
-def _page_sql() -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """The statement that reads a page's articles (every column but the search vectors), each
-    with its outlet and its counted mentions; the articles' and the outlets' field names in the
-    statement's order."""
+def _page_sql() -> tuple[str, tuple, tuple[str, ...], tuple[str, ...]]:
+    """The statement that reads a page's articles, each with its outlet, its counted mentions
+    and its published versions' languages; its parameters before the ids (the clock as
+    `_CLOCK`); the articles' and the outlets' field names in the statement's order.
+
+    Every column but the search vectors and the untranslated originals of the translated
+    fields (`title`, `body` …: modeltranslation reads the per-language columns, so a page would
+    fetch every body a second time). The published versions follow the ORM's own SQL of the
+    public rule (`Rendition.objects.public`), compiled once, not a second query per page."""
     vectors = set(search_columns())
-    article = tuple(f for f in Article._meta.concrete_fields if f.attname not in vectors)
+    originals = set(translator.get_options_for_model(Article).fields)
+    article = tuple(
+        f
+        for f in Article._meta.concrete_fields
+        if f.attname not in vectors and f.attname not in originals
+    )
     outlet = tuple(Outlet._meta.concrete_fields)
     mention = Mention._meta.db_table
+    public_sql, public_params = (
+        Rendition.objects.public(now=_CLOCK)
+        .order_by()
+        .values("article_id", "language")
+        .query.sql_with_params()
+    )
     columns = [f"a.{f.column}" for f in article] + [f"o.{f.column}" for f in outlet]
     sql = (
         f"SELECT {', '.join(columns)}, (SELECT coalesce(json_agg(json_build_array("
         f"m.actor_id, m.language, m.count)), '[]') FROM {mention} m "
-        "WHERE m.article_id = a.id AND m.state <> %s) "
+        "WHERE m.article_id = a.id AND m.state <> %s), "
+        f"(SELECT array_agg(p.language) FROM ({public_sql}) p(article_id, language) "
+        "WHERE p.article_id = a.id) "
         f"FROM {TABLE} a LEFT JOIN {Outlet._meta.db_table} o ON o.id = a.outlet_id "
         "WHERE a.id = ANY(%s)"
     )
-    return sql, tuple(f.attname for f in article), tuple(f.attname for f in outlet)
+    params = (Mention.State.REJECTED, *public_params)
+    return sql, params, tuple(f.attname for f in article), tuple(f.attname for f in outlet)
 
 
 def _page_articles(ids: list[int]) -> tuple[dict[int, Article], dict[int, list[tuple]]]:
     """The page's articles by id (with their outlet and `published_languages`) and their counted
-    mentions as (actor id, language, count): in one statement and a short one for the published
-    versions, with models built the way the ORM builds them (`from_db`) but without compiling
-    a queryset for every page — that was a third of a page's Python time."""
-    sql, article_fields, outlet_fields = _page_sql()
+    mentions as (actor id, language, count): in one statement, with models built the way the
+    ORM builds them (`from_db`) but without compiling a queryset for every page — that was a
+    third of a page's Python time."""
+    sql, params, article_fields, outlet_fields = _page_sql()
+    now = timezone.now()
+    params = [now if p is _CLOCK or p == _CLOCK else p for p in params]
     outlet_field = Article._meta.get_field("outlet")
     articles: dict[int, Article] = {}
     mentions: dict[int, list[tuple]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Mention.State.REJECTED, ids])
+        cursor.execute(sql, [*params, ids])
         rows = cursor.fetchall()
     width = len(article_fields)
     for row in rows:
@@ -1088,18 +1115,11 @@ def _page_articles(ids: list[int]) -> tuple[dict[int, Article], dict[int, list[t
             else None
         )
         outlet_field.set_cached_value(article, outlet)
-        article.published_languages = []
-        found = row[-1]
+        found, article.published_languages = row[-2], list(row[-1] or [])
         if isinstance(found, str):
             found = json.loads(found)
         mentions[article.pk] = [tuple(m) for m in found]
         articles[article.pk] = article
-    # The rule of what is public stays in one place (`public_q`): its own short query.
-    for article_id, language in (
-        Rendition.objects.public().filter(article_id__in=ids).values_list("article_id", "language")
-    ):
-        if article_id in articles:
-            articles[article_id].published_languages.append(language)
     return articles, mentions
 
 

@@ -554,6 +554,17 @@ def test_api_search_shape(client, archive):
     assert {"lang", "outlet", "author", "translator", "year"} <= set(data["facets"])
 
 
+def test_a_version_scheduled_for_later_is_not_shown_on_the_page(archive):
+    """The page's published versions follow the public rule at the time of the search."""
+    add("scheduled", zh=("定时发布", "中文版本已发布。"), en=("Scheduled", "Later words."))
+    later = Rendition.objects.filter(article__external_id="scheduled", language="en")
+    later.update(publish_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    hit = search("定时发布").hits[0]
+    assert hit.snippets["en"] is None and hit.snippets["zh-hans"] is not None
+    later.update(publish_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    assert search("定时发布").hits[0].snippets["en"] is not None
+
+
 def test_api_search_missing_version_is_null(client, archive):
     data = json.loads(client.get("/api/search", {"q": "卸货"}).content)
     (result,) = data["results"]
