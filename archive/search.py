@@ -21,8 +21,9 @@ be read and decompressed; so is testing row after row, which the planner likes f
   EXACT_COUNT_WITH_RUM matches are listed (all versions at once: ranking needs no list), and
   beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
   each version's best matches straight from its index, no match's vector read (`_rum_page`);
-  with filters, only where the words alone have few matches (`_rum_plan`), else the head plan
-  below;
+  with filters, where walking RUM's order of the words alone until a page passes the filters
+  costs less than ranking every listed match, or, when they are too many to list, where the
+  words alone have few matches (`_rum_plan`), else the head plan below;
 - otherwise, more than RANK_ALL: the matches in titles, summaries and actor names (small
   `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
   follow newest first — a term that common says little about relevance (its IDF is near zero),
@@ -866,10 +867,11 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     RUM's scan scores every article holding all the words, filters or not: ~0.3 µs a match
     for one term, ~2.5 µs for several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM)
     are ranked whole when they are few, or a phrase's (the articles holding all its words may
-    be many more than its matches; for several words they are the matches); a filtered
-    query's scan goes through every match of its words, so it needs few of those, else its
-    many matches in the filter (more than RANK_ALL_WITH_RUM: each one's vectors would be read)
-    take the head plan."""
+    be many more than its matches; for several words they are the matches). A filtered
+    query's scan goes through the matches of its words alone, in RUM's order, until a page
+    of them passes the filters: when every match was listed, that is weighed against ranking
+    each listed match (`_rum_pays`); when they were too many to list, RUM's order is taken
+    where the words alone have few matches, else the head plan."""
     if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
         return None
     if not query.one_term and ((query.exact and query.phrase) or result.count > RUM_MAX_SEVERAL):
@@ -881,7 +883,32 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     if not filters:
         return "rum"
     match_sql, match_params = query.match()
-    return "rum" if _estimate(cursor, match_sql, match_params) <= RUM_FILTERED_MAX else "head"
+    alone = _estimate(cursor, match_sql, match_params)
+    if query.exact:
+        return "rum" if _rum_pays(result, query, alone) else None
+    return "rum" if alone <= RUM_FILTERED_MAX else "head"
+
+
+# What the plans cost, roughly (µs, measured on the 2-core machine of BENCHMARKS.md, 20k and
+# 200k articles): ranking one listed match (reading its versions' words vectors); RUM's
+# ordered scan scoring one match of its words (one term; several); one row of that order
+# fetched and tested against the filters.
+RANK_MATCH_US = 20
+RUM_SCORE_US = 0.3
+RUM_SCORE_SEVERAL_US = 2.5
+RUM_ROW_US = 4
+
+
+def _rum_pays(result, query: Query, alone: int) -> bool:
+    """Whether a filtered query whose matches were all listed (`result.count` of them, `alone`
+    for its words without the filters) gets its page more cheaply from RUM's order than by
+    ranking every listed match. RUM scores every match of the words and reads its order until
+    `page × page_size` of them passed the filters: with a selective filter (a common word in
+    one outlet) that is most of them."""
+    wanted = result.page * result.page_size
+    scoring = alone * (RUM_SCORE_US if query.one_term else RUM_SCORE_SEVERAL_US)
+    rows = min(alone, wanted * alone / max(1, result.count))
+    return scoring + rows * RUM_ROW_US < result.count * RANK_MATCH_US
 
 
 def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) -> list:
