@@ -703,11 +703,14 @@ def _listing(cursor, parts: list[tuple[str, list]], limit: int, facets: bool) ->
             )
             for i in range(len(parts))
         )
+        # Only the FACET_LIMIT most frequent values of each kind (as `_facets` keeps them):
+        # hundreds of authors and translators among 500 articles need not cross the wire.
         selects.append(
-            f"SELECT -2, NULL, NULL, k, count(*) FROM ({union} LIMIT %s) s, unnest(s.facet_keys) k "
-            "GROUP BY k"
+            "SELECT -2, NULL, NULL, k, n FROM (SELECT k, count(*) AS n, row_number() OVER ("
+            "PARTITION BY split_part(k, ':', 1) ORDER BY count(*) DESC, k COLLATE \"C\") AS r "
+            f"FROM ({union} LIMIT %s) s, unnest(s.facet_keys) k GROUP BY k) f WHERE r <= %s"
         )
-        params.append(FACET_ROWS)
+        params += [FACET_ROWS, FACET_LIMIT]
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
     rows = _fetch(cursor, sql, params, BITMAP_ONLY)
     listing = Listing([[] for _ in parts], [0.0] * len(parts), limit, 1, [])
