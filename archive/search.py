@@ -28,7 +28,7 @@ be read and decompressed; so is testing row after row, which the planner likes f
   `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
   follow newest first — a term that common says little about relevance (its IDF is near zero),
   so recency is the honest order; when even the head matches are too many, everything is newest
-  first;
+  first (out of a few thousand matches, the newest years one at a time: `_by_year`);
 - beyond HUGE, facets are counted on a sample of FACET_ROWS matches and (beyond what RUM ranks)
   a page is found by walking the newest-first index and testing rows until it is full (a term
   in a twentieth of the archive needs ~20 rows a hit).
@@ -782,17 +782,20 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
         dates, date_params = query.dates  # start at the year, when there is one
         where_sql = " AND ".join([where_sql, *dates])
         params = [*params, *date_params]
-    elif not query.exact:  # a few thousand matches: read them all from the bitmap, sort
-        settings = BITMAP_ONLY
+    elif not query.exact:  # a few thousand matches: from the bitmap, newest year first
+        ids = _by_year(cursor, query, where_sql, params, limit, offset)
+        settings = None
     else:
         settings = {}
-    rows = _fetch(
-        cursor,
-        f"SELECT a.id FROM {TABLE} a WHERE {where_sql} ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
-        [*params, limit, offset],
-        settings,
-    )
-    ids = [row[0] for row in rows]
+    if settings is not None:
+        rows = _fetch(
+            cursor,
+            f"SELECT a.id FROM {TABLE} a WHERE {where_sql} "
+            f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+            settings,
+        )
+        ids = [row[0] for row in rows]
     if not ids:
         return []
     rank_sql, rank_params = query.rank()
@@ -801,6 +804,50 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     )
     scores = dict(cursor.fetchall())
     return [(pk, scores.get(pk, 0.0)) for pk in ids]
+
+
+YEARS_ONE_BY_ONE = 4  # the newest years with matches taken one at a time, then the rest at once
+
+
+def _by_year(cursor, query: Query, where_sql, params, limit: int, offset: int) -> list[int]:
+    """The ids of a page newest first, out of a few thousand matches: each match's row must be
+    read for its date and they sorted, so the newest years are taken one at a time — the year
+    is a facet key inside the vectors' GIN indexes, so a year's matches come straight from the
+    index and only their rows are read (a page usually needs the newest year or two, not
+    every match). After YEARS_ONE_BY_ONE years, the older and undated matches at once."""
+    wanted = offset + limit
+    cursor.execute(
+        f"SELECT extract(year FROM max(original_published_on))::int, "
+        f"extract(year FROM min(original_published_on))::int FROM {TABLE}"
+    )
+    newest, oldest = cursor.fetchone()
+    found: list[int] = []
+    year = newest
+    if newest is not None and not query.dates[0]:  # (a year filter is one year already)
+        for year in range(newest, max(oldest, newest - YEARS_ONE_BY_ONE + 1) - 1, -1):
+            rows = _fetch(
+                cursor,
+                f"SELECT a.id FROM {TABLE} a WHERE {where_sql} AND a.facet_keys @> %s::varchar[] "
+                f"ORDER BY {ORDER_BY_DATE} LIMIT %s",
+                [*params, [f"year:{year}"], wanted - len(found)],
+                BITMAP_ONLY,
+            )
+            found += [row[0] for row in rows]
+            if len(found) >= wanted:
+                return found[offset:wanted]
+        older = ["(a.original_published_on < %s OR a.original_published_on IS NULL)"]
+        older_params = [dt.date(year, 1, 1)]
+    else:
+        older, older_params = [], []
+    rows = _fetch(
+        cursor,
+        f"SELECT a.id FROM {TABLE} a WHERE {' AND '.join([where_sql, *older])} "
+        f"ORDER BY {ORDER_BY_DATE} LIMIT %s",
+        [*params, *older_params, wanted - len(found)],
+        BITMAP_ONLY,
+    )
+    found += [row[0] for row in rows]
+    return found[offset:wanted]
 
 
 def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> list:

@@ -324,6 +324,30 @@ def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
         assert cursor.fetchone() == ("on", "on")
 
 
+def test_pages_by_date_beyond_the_listing_take_the_newest_years_first(monkeypatch):
+    days = ["2026-03-01", "2026-03-01", "2025-07-01", "2024-01-01", "2023-05-05", "2021-01-01"]
+    days += ["2019-12-31", "2010-06-01", None, None]
+    for i, day in enumerate(days):
+        add(f"p{i}", zh=(f"码头{i}", "码头新闻。"), en=None, published=day)
+    newest_first = sorted(
+        Article.objects.all(),
+        key=lambda a: (a.original_published_on is not None, a.original_published_on, a.pk),
+        reverse=True,
+    )
+    expected = [a.external_id for a in newest_first]
+    assert expected[-2:] == ["p9", "p8"]  # undated last, newest id first
+    monkeypatch.setattr(search_module, "EXACT_COUNT", 1)  # too many to list: not exact
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 1)
+    years = []
+    by_year = search_module._by_year
+    monkeypatch.setattr(search_module, "_by_year", lambda *a: years.append(a) or by_year(*a))
+    for size in (1, 3, 4, 20):
+        pages = [search("码头", sort="date", page=n, page_size=size) for n in range(1, 12)]
+        assert pages[0].count_is_estimate
+        assert [x for page in pages for x in ids(page)] == expected
+    assert years  # the years' plan answered
+
+
 def test_year_filter_and_counts_beyond_the_listing(archive, monkeypatch):
     add("old-port", zh=("旧港口", "港口旧事。"), en=None, published="2019-05-01")
     monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
