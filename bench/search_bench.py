@@ -16,7 +16,8 @@
    mixed-script queries (company name + Chinese word), company names, and filtered queries
    (outlet, year, author, translator, language).
 4. (`--prewarm`: first reads the article table and its indexes into the OS page cache with
-   pg_prewarm, for a warm-cache run without warm-up runs.) Runs every query, sequentially and
+   pg_prewarm, and as many of the table's own relations as fit into shared_buffers: a
+   warm-cache run without warm-up runs.) Runs every query, sequentially and
    after a warm-up, through `archive.api.search_response` (the
    API's own code: query parsing, ranking, count, facets, snippets, one page of 20) and through
    tantivy (top 20 by BM25, exact count); then the naive query (to_tsvector computed on the fly,
@@ -608,21 +609,26 @@ def _statement_kind(sql: str) -> str:
         return "tsquery"
     if text.startswith("(SELECT 0, a.id"):
         return "rank"  # the RUM page: each version's best matches in its index's order
+    if text.startswith("SELECT a.id, a.external_id") or text.startswith('SELECT "archive_article"'):
+        return "rows"  # the page's articles
+    if text.startswith("SELECT extract(year"):
+        return "by-date"  # the archive's years, for the newest years first
     if text.startswith("SELECT a.id"):
         if "ORDER BY score" in text or "<=>" in text:  # ts_rank, or RUM's order and rank
             return "rank"
         if "ORDER BY" in text:
             return "by-date"
         return "rank" if "ts_rank" in text else "list"  # list: the ids of the matches
-    if text.startswith('SELECT "archive_article"'):
-        return "rows"  # the ORM's fetch of the page's articles
     return "other"  # their relations, planner settings, the register's and glossary's checks
 
 
 def prewarm() -> str:
     """Read the article table, its TOAST table and all their indexes into the operating
     system's page cache (`pg_prewarm(…, 'read')`): what a server that has been answering
-    searches for a while holds. Says what it did, for the BENCHMARKS.md section."""
+    searches for a while holds. Then, as far as they fit in three quarters of shared_buffers,
+    the table's own pages (not TOAST: the bodies and vectors) and its indexes, smallest first,
+    into PostgreSQL's buffers (`'buffer'`): what such a server keeps there, since every search
+    goes through them. Says what it did, for the BENCHMARKS.md section."""
     from django.db import connection
 
     from archive.models import Article
@@ -642,12 +648,38 @@ def prewarm() -> str:
             [table] * 4,
         )
         relations, blocks = cursor.fetchone()
+        read_seconds = time.perf_counter() - started
+        cursor.execute(
+            "SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'"
+        )
+        room = cursor.fetchone()[0] * 3 // 4
+        cursor.execute(
+            "SELECT c.oid::regclass::text, pg_relation_size(c.oid) FROM pg_class c "
+            "WHERE c.oid = %s::regclass OR c.oid IN "
+            "(SELECT indexrelid FROM pg_index WHERE indrelid = %s::regclass) "
+            "ORDER BY pg_relation_size(c.oid), 1",
+            [table, table],
+        )
+        buffered, buffered_size = [], 0
+        for name, size in cursor.fetchall():
+            if buffered_size + size > room:
+                break
+            cursor.execute("SELECT pg_prewarm(%s::regclass, 'buffer')", [name])
+            buffered.append(name)
+            buffered_size += size
     seconds = time.perf_counter() - started
     size = blocks * 8192
-    log(f"prewarm: {relations} relations, {benchlib.fmt_bytes(size)} read in {seconds:,.0f} s")
+    log(
+        f"prewarm: {relations} relations, {benchlib.fmt_bytes(size)} read in {read_seconds:,.0f} "
+        f"s; {len(buffered)} of them ({benchlib.fmt_bytes(buffered_size)}) into shared_buffers, "
+        f"{seconds:,.0f} s in all"
+    )
     return (
         f"the article table, its TOAST table and their {relations - 2} indexes "
-        f"({benchlib.fmt_bytes(size)}) read into the OS page cache with pg_prewarm first"
+        f"({benchlib.fmt_bytes(size)}) read into the OS page cache with pg_prewarm first; then "
+        f"into shared_buffers, smallest first as far as they fit in three quarters of it, "
+        f"{len(buffered)} of the table's own relations ({benchlib.fmt_bytes(buffered_size)}: "
+        f"{', '.join(buffered) or 'none'})"
     )
 
 
@@ -1216,9 +1248,10 @@ def render_section(
             "",
             "Slowest queries through the API (plan = `SearchPage.plan`; then the same query run "
             "again with each SQL statement timed, by kind: estimate = EXPLAIN, list = the ids of "
-            "the matches, rank / by-date = the page's ids and scores, facets, rows = the ORM's "
-            "fetch of the page's articles, other = their relations and other small queries, "
-            "python = the rest):",
+            "the matches (with their facet keys counted), rank / by-date = the page's ids and "
+            "scores, facets = the facets' names, rows = the page's articles (with their outlet, "
+            "actors and published versions), tsquery = the query's lexemes, other = small "
+            "queries, python = the rest):",
             "",
         ]
         lines += slow_lines[:10]
