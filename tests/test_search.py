@@ -348,6 +348,27 @@ def test_pages_by_date_beyond_the_listing_take_the_newest_years_first(monkeypatc
     assert years  # the years' plan answered
 
 
+def test_the_facet_sample_of_a_huge_result_set_reads_the_words_alone(archive, monkeypatch):
+    """Where matching the words is matching the query, the sample for the facets comes from
+    the words' indexes only (a common word's characters match nearly the same articles again);
+    else from the whole match."""
+    monkeypatch.setattr(search_module, "HUGE", 0)
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)
+    monkeypatch.setattr(search_module, "RUM_MAX", 0)
+    samples = []
+    listing = search_module._listing
+    monkeypatch.setattr(
+        search_module,
+        "_listing",
+        lambda cursor, parts, *a: samples.append(parts) or listing(cursor, parts, *a),
+    )
+    result = search("港口")
+    assert "search_chars" not in samples[-1][0][0]
+    assert result.facets["outlet"] and sum(e["count"] for e in result.facets["lang"]) >= 2
+    search("港口 -扩建")
+    assert "search_chars" in samples[-1][0][0]
+
+
 def test_year_filter_and_counts_beyond_the_listing(archive, monkeypatch):
     add("old-port", zh=("旧港口", "港口旧事。"), en=None, published="2019-05-01")
     monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
