@@ -287,7 +287,12 @@ def search(
         # size, and says it (exactly, or extrapolated): no planner's estimate first — unless a
         # huge result set's sample can be cheaper than the listing (`Query.words_sample`).
         sample = query.words_sample()
-        if query.ranked_by_rum and sample is None:
+        if sample is not None:
+            # Of the words alone: the planner estimates a common lexeme well, but adds up words
+            # OR characters as if they were independent (朋友: 134,000 for 84,000 matches).
+            sample = (" AND ".join([sample[0], *where]), [*sample[1], *params])
+            estimate = _estimate(cursor, *sample)
+        elif query.ranked_by_rum:
             estimate = 0
         else:
             estimate = _estimate(cursor, where_sql, where_params)
@@ -321,9 +326,7 @@ def search(
             query.walk = True
             ids, listing = [], None
             if with_facets:
-                part = (where_sql, where_params)
-                if sample is not None:
-                    part = (" AND ".join([sample[0], *where]), [*sample[1], *params])
+                part = (where_sql, where_params) if sample is None else sample
                 listing = _listing(cursor, [part], FACET_ROWS, True)
                 ids = listing.ids[0]
         if not query.exact:  # an estimate (never below what was seen)
