@@ -29,11 +29,13 @@ be read and decompressed; so is testing row after row, which the planner likes f
   follow newest first — a term that common says little about relevance (its IDF is near zero),
   so recency is the honest order; when even the head matches are too many, everything is newest
   first (out of a few thousand matches, the newest years one at a time: `_by_year`);
-- beyond HUGE, facets are counted on a sample of FACET_ROWS matches and (beyond what RUM ranks)
-  a page is found by walking the newest-first index and testing rows until it is full (a term
-  in a twentieth of the archive needs ~20 rows a hit).
+- beyond HUGE, facets are counted on a sample of FACET_ROWS matches (of the words alone where
+  that is the match: `Query.words_sample`) and (beyond what RUM ranks) a page is found by
+  walking the newest-first index and testing rows until it is full (a term in a twentieth of
+  the archive needs ~20 rows a hit).
 Counts above what was listed are estimates, flagged as such: extrapolated from the share of the
-table that the listing covered, or beyond HUGE the planner's.
+table that the listing covered, or beyond HUGE the planner's (of the words alone, where the
+sample is).
 """
 
 from __future__ import annotations
