@@ -367,6 +367,9 @@ def glossary_expansion(seg, pairs):
     return expand
 
 
+_ONE_LEXEME = re.compile(r"'(?:[^']|'')*'")
+
+
 @dataclass
 class Query:
     """SQL of one compiled query (`archive.text.query.Match`) over the searched languages'
@@ -478,7 +481,10 @@ class Query:
         GIN bitmap of them costs as much as the sample's rows (~9 ms for 190,000 matches at
         200k articles). None where the whole match is the sample."""
         words = self.positive.tsquery("words") if self.positive else ""
-        if not (words and self.implied_by_words):
+        if not (words and self.implied_by_words and _ONE_LEXEME.fullmatch(self.lexemes)):
+            # Only one word: the planner's estimate of several (a phrase, AND) is a guess, and
+            # beyond HUGE a page is found by walking the date index, which a phrase with a
+            # handful of matches would walk to its end.
             return None
         if all(leaf.op == "words" for leaf in _leaves(self.full)):
             return None

@@ -367,6 +367,16 @@ def test_the_facet_sample_of_a_huge_result_set_reads_the_words_alone(archive, mo
     assert result.facets["outlet"] and sum(e["count"] for e in result.facets["lang"]) >= 2
     search("港口 -扩建")
     assert "search_chars" in samples[-1][0][0]
+    # Several words (a phrase, AND): the planner's estimate of them is a guess, and a phrase
+    # with a few matches thought huge would walk the whole date index; the whole match.
+    chosen = []
+    words_sample = search_module.Query.words_sample
+    monkeypatch.setattr(
+        search_module.Query, "words_sample", lambda q: chosen.append(words_sample(q)) or chosen[-1]
+    )
+    for query in ('"defense secretary"', "国防 港口", "港口"):
+        assert "defense" in ids(search(query))
+    assert chosen[0] is None and chosen[1] is None and chosen[2] is not None
 
 
 def test_year_filter_and_counts_beyond_the_listing(archive, monkeypatch):
