@@ -814,14 +814,11 @@ def _estimate(cursor, where_sql: str, params: list) -> int:
 def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     """The page's rows newest first; scores are computed for those rows only (in the ORDER BY
     query, PostgreSQL would compute them for every match before sorting)."""
-    # A huge result set: walk the newest-first index and test each row until the page is full
-    # (a term in half the archive needs about two rows a hit) rather than read every match's row
-    # and sort them, which is the plan PostgreSQL prefers.
     if query.walk:
-        settings = {"enable_bitmapscan": "off"}
-        dates, date_params = query.dates  # start at the year, when there is one
-        where_sql = " AND ".join([where_sql, *dates])
-        params = [*params, *date_params]
+        ids = _walk(cursor, query, where_sql, params, limit, offset)
+        if ids is None:  # far fewer matches than estimated: from the bitmap after all
+            ids = _by_year(cursor, query, where_sql, params, limit, offset)
+        settings = None
     elif not query.exact:  # a few thousand matches: from the bitmap, newest year first
         ids = _by_year(cursor, query, where_sql, params, limit, offset)
         settings = None
@@ -844,6 +841,32 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     )
     scores = dict(cursor.fetchall())
     return [(pk, scores.get(pk, 0.0)) for pk in ids]
+
+
+WALK_ROWS_PER_HIT = 50  # a walk tests at most this many rows a row of the page …
+WALK_ROWS_MAX = 20_000  # … and at most this many in all
+
+
+def _walk(cursor, query: Query, where_sql, params, limit: int, offset: int) -> list[int] | None:
+    """The ids of a page of a huge result set newest first: walk the newest-first index and
+    test each row until the page is full (a term in half the archive needs about two rows a
+    hit) rather than read every match's row and sort them, which is the plan PostgreSQL
+    prefers. None when the walk reads its limit of rows (a few matches a hundred thousand
+    rows apart would be walked to the end: the planner's estimate was far too high), or the
+    end, before the page is full: the caller then takes the page from the bitmap."""
+    wanted = offset + limit
+    dates, date_params = query.dates  # start at the year, when there is one
+    rows = _fetch(
+        cursor,
+        f"SELECT id FROM (SELECT a.id, ({where_sql}) AS hit FROM {TABLE} a "
+        f"{'WHERE ' + ' AND '.join(dates) if dates else ''} ORDER BY {ORDER_BY_DATE} "
+        "LIMIT %s) w WHERE hit LIMIT %s",
+        [*params, *date_params, min(WALK_ROWS_PER_HIT * wanted, WALK_ROWS_MAX), wanted],
+        {"enable_bitmapscan": "off"},
+    )
+    if len(rows) < wanted:
+        return None
+    return [row[0] for row in rows[offset:]]
 
 
 YEARS_ONE_BY_ONE = 4  # the newest years with matches taken one at a time, then the rest at once

@@ -316,6 +316,15 @@ def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
     first, second = search("港口", page_size=1), search("港口", page=2, page_size=1)
     assert ids(first) + ids(second) == ["defense", "harbor"]
     assert result.facets["outlet"]
+    # A walk that reads its limit of rows before its page is full (the estimate was far too
+    # high) leaves the page to the bitmap: the same pages.
+    fallbacks = []
+    by_year = search_module._by_year
+    monkeypatch.setattr(search_module, "_by_year", lambda *a: fallbacks.append(a) or by_year(*a))
+    monkeypatch.setattr(search_module, "WALK_ROWS_MAX", 1)
+    assert ids(search("港口", sort="date")) == ["defense", "harbor"]
+    assert ids(search("港口", sort="date", page=2, page_size=1)) == ["harbor"]
+    assert len(fallbacks) == 2
     # The planner settings of the walk are put back afterwards.
     with connection.cursor() as cursor:
         cursor.execute(
