@@ -32,7 +32,7 @@ be read and decompressed; so is testing row after row, which the planner likes f
 - beyond HUGE, facets are counted on a sample of FACET_ROWS matches (of the words alone where
   that is the match: `Query.words_sample`) and (beyond what RUM ranks) a page is found by
   walking the newest-first index and testing rows until it is full (a term in a twentieth of
-  the archive needs ~20 rows a hit).
+  the archive needs ~20 rows a hit; after 50 rows a hit, the estimate was wrong: `_walk`).
 Counts above what was listed are estimates, flagged as such: extrapolated from the share of the
 table that the listing covered, or beyond HUGE the planner's (of the words alone, where the
 sample is).
