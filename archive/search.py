@@ -763,10 +763,10 @@ def _listing(cursor, parts: list[tuple[str, list]], limit: int, facets: bool) ->
 # Listing matches: from the GIN indexes' bitmaps. The planner would rather test row after row
 # for a common term, reading each row's vector: ~10× slower. No parallel workers: starting them
 # costs more than they save on a listing of 2,000 rows (a few ms at 200k articles, 2 cores).
-# Enough work_mem for a bitmap of every page of the table to stay exact (~70 bytes a page; a
-# 200k-article table has 70,000 pages): beyond 4 MB, the default, it turns lossy, and every row
-# of a lossy page is tested again by reading its vectors — 4× slower for a common term. Only
-# what a bitmap needs is allocated.
+# Enough work_mem for a bitmap of every page of the table to stay exact (~64 bytes a page; a
+# 200k-article table has 71,633 pages, about what the default 4 MB holds): a lossy bitmap
+# tests every row of a lossy page again by reading its vectors — 4× slower for a common term
+# at 20k articles with work_mem forced down. A guard: only what a bitmap needs is allocated.
 BITMAP_ONLY = {
     "enable_seqscan": "off",
     "enable_indexscan": "off",
