@@ -488,17 +488,18 @@ class Query:
             return None
         if all(leaf.op == "words" for leaf in _leaves(self.full)):
             return None
-        sql = " OR ".join(
-            f"a.{search_column(code)} @@ to_tsquery('{CONFIG}', %s)" for code in self.languages
-        )
-        return f"({sql})", [words] * len(self.languages)
+        return self._words_in(words)
 
     def head_match(self) -> tuple[str, list[str]] | None:
         """Matches of the words in titles, summaries and actor names (`search_head_<lang>`)."""
         words = self.positive.tsquery("words") if self.positive else ""
         if not words:
             return None
-        columns = [f"a.{search_column(code, head=True)}" for code in self.languages]
+        return self._words_in(words, head=True)
+
+    def _words_in(self, words: str, *, head: bool = False) -> tuple[str, list[str]]:
+        """The words tsquery matched in any searched version's words (or head) vector."""
+        columns = [f"a.{search_column(code, head=head)}" for code in self.languages]
         sql = " OR ".join(f"{c} @@ to_tsquery('{CONFIG}', %s)" for c in columns)
         return f"({sql})", [words] * len(columns)
 
@@ -814,25 +815,18 @@ def _estimate(cursor, where_sql: str, params: list) -> int:
 def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
     """The page's rows newest first; scores are computed for those rows only (in the ORDER BY
     query, PostgreSQL would compute them for every match before sorting)."""
-    if query.walk:
-        ids = _walk(cursor, query, where_sql, params, limit, offset)
-        if ids is None:  # far fewer matches than estimated: from the bitmap after all
-            ids = _by_year(cursor, query, where_sql, params, limit, offset)
-        settings = None
-    elif not query.exact:  # a few thousand matches: from the bitmap, newest year first
+    ids = _walk(cursor, query, where_sql, params, limit, offset) if query.walk else None
+    if ids is None and not query.exact:
+        # A few thousand matches (or a walk that found far fewer than estimated): from the
+        # bitmap, newest year first.
         ids = _by_year(cursor, query, where_sql, params, limit, offset)
-        settings = None
-    else:
-        settings = {}
-    if settings is not None:
-        rows = _fetch(
-            cursor,
+    elif ids is None:  # the listed matches: by their ids
+        cursor.execute(
             f"SELECT a.id FROM {TABLE} a WHERE {where_sql} "
             f"ORDER BY {ORDER_BY_DATE} LIMIT %s OFFSET %s",
             [*params, limit, offset],
-            settings,
         )
-        ids = [row[0] for row in rows]
+        ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return []
     rank_sql, rank_params = query.rank()
@@ -1238,7 +1232,7 @@ def _page_articles(ids: list[int]) -> tuple[dict[int, Article], dict[int, list[t
     third of a page's Python time."""
     sql, params, article_fields, outlet_fields = _page_sql()
     now = timezone.now()
-    params = [now if p is _CLOCK or p == _CLOCK else p for p in params]
+    params = [now if p == _CLOCK else p for p in params]
     outlet_field = Article._meta.get_field("outlet")
     articles: dict[int, Article] = {}
     mentions: dict[int, list[tuple]] = {}
