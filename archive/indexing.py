@@ -187,10 +187,18 @@ def language_texts(
 PREFETCH += ("authorships__person", "renditions__translatorships__person")
 
 
+# Every published article is in one of this many shares of the archive ("sample:<id % 64>"), a
+# facet key like the others, so inside every vector's GIN index. A sample of a common term's
+# matches is then the term in a share or a few: the index skips through the term's entries to
+# the share's, and no bitmap of every match is built (`archive.search._listing`).
+SAMPLE_SHARES = 64
+
+
 def facet_keys(article: Article) -> list[str]:
     """The keys the search filters and counts facets by: "kind:value" for the published
     languages, the outlet, authors, translators of published versions, the actors the published
-    versions are about, and the year. Empty while nothing is published."""
+    versions are about, and the year; and the article's share of the archive for samples
+    (SAMPLE_SHARES). Empty while nothing is published."""
     languages = published_languages(article)
     if not languages:
         return []
@@ -211,6 +219,7 @@ def facet_keys(article: Article) -> list[str]:
     ]
     if article.original_published_on:
         keys.append(f"year:{article.original_published_on.year}")
+    keys.append(f"sample:{article.pk % SAMPLE_SHARES}")
     return sorted(set(keys))
 
 

@@ -728,6 +728,7 @@ def test_facet_keys_are_what_filters_and_facets_read(archive):
         "lang:en",
         "lang:zh-hans",
         "outlet:river-post",
+        f"sample:{distill.pk % 64}",
         "translator:mei-tan",
         "year:2024",
     ]
