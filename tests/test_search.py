@@ -366,16 +366,17 @@ def test_the_facet_sample_of_a_huge_result_set_reads_the_words_alone(archive, mo
     monkeypatch.setattr(search_module, "RUM_MAX", 0)
     samples = []
     listing = search_module._listing
-    monkeypatch.setattr(
-        search_module,
-        "_listing",
-        lambda cursor, parts, *a: samples.append(parts) or listing(cursor, parts, *a),
-    )
+
+    def spy(cursor, parts, limit, facets, sample=None):
+        samples.append(parts[0][0] if parts else sample.where_sql)
+        return listing(cursor, parts, limit, facets, sample)
+
+    monkeypatch.setattr(search_module, "_listing", spy)
     result = search("港口")
-    assert "search_chars" not in samples[-1][0][0]
+    assert "search_chars" not in samples[-1]
     assert result.facets["outlet"] and sum(e["count"] for e in result.facets["lang"]) >= 2
     search("港口 -扩建")
-    assert "search_chars" in samples[-1][0][0]
+    assert "search_chars" in samples[-1]
     # Several words (a phrase, AND): the planner's estimate of them is a guess, and a phrase
     # with a few matches thought huge would walk the whole date index; the whole match.
     chosen = []
@@ -823,3 +824,41 @@ def test_planner_settings_last_one_statement_outside_a_transaction(monkeypatch):
         assert settings() == ("on", "on", "on")
     assert outside == inside
     assert len(outside[0][0]) == 4 and len(outside[1][0]) == 6
+
+
+def test_a_sample_reads_the_matches_in_its_shares_of_the_archive_only(monkeypatch):
+    """Every published article is in one of 64 shares (a facet key, inside the GIN indexes): a
+    sample of a huge result set is its matches in a few shares — as many as hold about
+    SAMPLE_TARGET of the estimated matches — and the count of the sample, scaled up, is an
+    estimate of the matches."""
+    for i in range(70):
+        add(f"s{i}", zh=(f"码头{i}", "码头新闻。"), en=None, outlet=f"Outlet {i % 3}")
+    in_share = {a.pk for a in Article.objects.all() if a.pk % search_module.SAMPLE_SHARES == 0}
+    assert in_share and all(
+        "sample:0" in a.facet_keys for a in Article.objects.filter(pk__in=in_share)
+    )
+    seen = []
+    listing = search_module._listing
+    monkeypatch.setattr(search_module, "_listing", lambda *a: seen.append(listing(*a)) or seen[-1])
+    monkeypatch.setattr(search_module, "HUGE", 0)  # too many to list: a sample
+    monkeypatch.setattr(search_module, "rum_languages", frozenset)  # (the plan without RUM)
+    shares = search_module.sample_shares
+    monkeypatch.setattr(search_module, "sample_shares", lambda estimate: 1)  # one is enough
+    result = search("码头")
+    assert set(seen[-1].sampled) == in_share and seen[-1].ids == []
+    facets = result.facets
+    assert facets["basis"] == f"a sample of {len(in_share)} matches"
+    assert sum(e["count"] for e in facets["outlet"]) == len(in_share)
+    assert not any(
+        e["value"].startswith("sample")
+        for kind in facets.values()
+        if isinstance(kind, list)
+        for e in kind
+    )
+    assert seen[-1].sample_estimate() == len(in_share) * 64
+    # As many shares as hold about SAMPLE_TARGET of the estimated matches: all of them here.
+    monkeypatch.setattr(search_module, "sample_shares", shares)
+    search("码头")
+    assert len(seen[-1].sampled) == 70 and seen[-1].sample.shares == 64
+    assert search_module.sample_shares(10**9) == 1
+    assert search_module.sample_shares(0) == 64

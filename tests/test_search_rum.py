@@ -183,3 +183,24 @@ def test_several_words_with_too_many_matches_to_score_take_the_head_plan(rum, po
     monkeypatch.setattr(search_module, "RUM_MAX_SEVERAL", 1)
     assert search("ships weather", page_size=20).plan in {"head-then-date", "common-by-date"}
     assert search("ships", page_size=20).plan == "rum"  # one word: the scan stays cheap
+
+
+def test_matches_are_listed_after_a_sample_says_they_are_not_too_many(rum, ports, monkeypatch):
+    """With RUM the count and the facets come from a listing of up to EXACT_COUNT_WITH_RUM
+    matches, made only where a sample of a sixteenth of the archive finds at most SAMPLE_GATE
+    (scaled up); beyond, the sample is the listing and the count its estimate."""
+    seen = []
+    listing = search_module._listing
+    monkeypatch.setattr(search_module, "_listing", lambda *a: seen.append(listing(*a)) or seen[-1])
+    exact = search("port")
+    assert not exact.count_is_estimate and exact.count == 9 and seen[-1].ids[0]
+    assert seen[-1].sample.shares == search_module.LISTING_SHARES
+    # A sample of the whole archive (to see every match in a small one), with a gate it fails.
+    monkeypatch.setattr(search_module, "LISTING_SHARES", 64)
+    monkeypatch.setattr(search_module, "SAMPLE_GATE", 8)
+    sampled = search("port")
+    assert seen[-1].ids == [[]]  # the listing's scan never ran
+    assert sampled.count_is_estimate and sampled.count == 9 and sampled.plan == "rum"
+    assert "basis" not in sampled.facets  # (a sample of every share: every match)
+    assert ids(sampled) == ids(exact)
+    assert sum(e["count"] for e in sampled.facets["year"]) == 9
