@@ -845,16 +845,14 @@ def _listing(
         if sample is not None:
             gate = f" WHERE (SELECT count(*) FROM s) > {sample.gate_rows:d}" if parts else ""
             union.insert(0, f"SELECT facet_keys FROM s{gate}")
-        # Only the FACET_LIMIT most frequent values of each kind (as `_facets` keeps them):
-        # hundreds of authors and translators among 500 articles need not cross the wire; and
-        # not the sample shares.
+        # Counted here, cut to each kind's FACET_LIMIT most frequent in Python (`_facets`):
+        # ~500 short rows cross the wire in less time than PostgreSQL takes to sort them by kind
+        # and number them (1.8 against 4.1 ms for 500 articles of 20k).
         selects.append(
-            "SELECT -2, NULL, NULL, k, n FROM (SELECT k, count(*) AS n, row_number() OVER ("
-            "PARTITION BY split_part(k, ':', 1) ORDER BY count(*) DESC, k COLLATE \"C\") AS r "
-            f"FROM ({' UNION ALL '.join(union)} LIMIT %s) s, unnest(s.facet_keys) k "
-            "WHERE k NOT LIKE 'sample:%%' GROUP BY k) f WHERE r <= %s"
+            "SELECT -2, NULL, NULL, k, count(*) FROM (SELECT unnest(facet_keys) AS k FROM ("
+            f"{' UNION ALL '.join(union)} LIMIT %s) s) u GROUP BY k"
         )
-        params += [FACET_ROWS, FACET_LIMIT]
+        params.append(FACET_ROWS)
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
     rows = _fetch(cursor, sql, params, BITMAP_ONLY)
     listing = Listing([[] for _ in parts], [0.0] * len(parts), limit, 1, [], sample)
