@@ -850,7 +850,7 @@ def _listing(
         # and number them (1.8 against 4.1 ms for 500 articles of 20k).
         selects.append(
             "SELECT -2, NULL, NULL, k, count(*) FROM (SELECT unnest(facet_keys) AS k FROM ("
-            f"{' UNION ALL '.join(union)} LIMIT %s) s) u GROUP BY k"
+            f"{' UNION ALL '.join(union)} LIMIT %s) listed) u GROUP BY k"
         )
         params.append(FACET_ROWS)
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
