@@ -21,6 +21,7 @@ transaction as the write; `manage.py reindex` rebuilds and `reindex --check` com
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -32,6 +33,7 @@ from archive.models import (
     Actor,
     ActorAlias,
     Article,
+    CharacterText,
     GlossaryTerm,
     Mention,
     language_codes,
@@ -166,13 +168,16 @@ PREFETCH = ("renditions", "mentions__actor__aliases")
 
 def language_texts(
     article: Article, language: str, seg: Segmenter
-) -> tuple[list[str], list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str], str | None]:
     """The texts of one language's `search_<lang>` slots (FULL_WEIGHTS), `search_head_<lang>`
     slots (HEAD_WEIGHTS) and `search_chars_<lang>` slots (CHARS_WEIGHTS): title; summary and
     actor names; body (precise words, then subwords); every name of its actors in any language;
-    and the characters and pairs of characters of title, of summary and names, and of body."""
+    and the characters and pairs of characters of title, of summary and names, and of body.
+    Last, the version's `CharacterText`: the CJK runs of those three slots, a line each (None
+    for a version that is not published)."""
     if language not in published_languages(article):
-        return [""] * len(FULL_WEIGHTS), [""] * len(HEAD_WEIGHTS), [""] * len(CHARS_WEIGHTS)
+        empty = [""] * len(FULL_WEIGHTS), [""] * len(HEAD_WEIGHTS), [""] * len(CHARS_WEIGHTS)
+        return (*empty, None)
     own_names, every_name = actor_names(article, language)
     middle = [article.text("summary", language), *own_names]
     t_precise, t_sub, t_chars = _analyse(seg, [article.text("title", language)], MAX["A"])
@@ -181,7 +186,7 @@ def language_texts(
     names, _sub, _chars = _analyse(seg, every_name, MAX["B"])
     head = [t_precise, t_sub, m_precise, m_sub]
     chars = [char_grams(t_chars), char_grams(m_chars), char_grams(b_chars)]
-    return [*head, b_precise, b_sub, names], head, chars
+    return [*head, b_precise, b_sub, names], head, chars, "\n".join([t_chars, m_chars, b_chars])
 
 
 PREFETCH += ("authorships__person", "renditions__translatorships__person")
@@ -223,14 +228,20 @@ def facet_keys(article: Article) -> list[str]:
     return sorted(set(keys))
 
 
-def document_texts(article: Article, seg: Segmenter | None = None) -> list[str]:
-    """Every slot's text of every language, in the order of UPDATE_SQL's parameters."""
+def document_texts(
+    article: Article, seg: Segmenter | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """Every slot's text of every language, in the order of UPDATE_SQL's parameters; and the
+    `CharacterText` of each published version."""
     seg = seg or segmenter()
     texts: list[str] = []
+    characters: dict[str, str] = {}
     for code in language_codes():
-        full, head, chars = language_texts(article, code, seg)
+        full, head, chars, runs = language_texts(article, code, seg)
         texts.extend(full + head + chars)
-    return texts
+        if runs is not None:
+            characters[code] = runs
+    return texts, characters
 
 
 def _vector(weights: tuple[str, ...], config: str = CONFIG) -> str:
@@ -253,10 +264,19 @@ UPDATE_SQL = (
     + ", ".join(f"{column} = {vector}" for column, vector in _assignments())
     + ", facet_keys = %s WHERE id = %s"
 )
+CHARACTERS_TABLE = CharacterText._meta.db_table
 STALE_SQL = (
     f"SELECT id FROM {Article._meta.db_table} WHERE id = %s AND ("
     + " OR ".join(f"{column} IS DISTINCT FROM {vector}" for column, vector in _assignments())
-    + " OR facet_keys IS DISTINCT FROM %s::varchar[])"
+    + " OR facet_keys IS DISTINCT FROM %s::varchar[]"
+    + " OR (SELECT coalesce(jsonb_object_agg(language, characters), '{}') "
+    + f"FROM {CHARACTERS_TABLE} WHERE article_id = %s) IS DISTINCT FROM %s::jsonb)"
+)
+# Each version's characters as text (`CharacterText`): its rows are replaced.
+CHARACTERS_DELETE_SQL = f"DELETE FROM {CHARACTERS_TABLE} WHERE article_id = ANY(%s)"
+CHARACTERS_INSERT_SQL = (
+    f"INSERT INTO {CHARACTERS_TABLE} (article_id, language, characters) "
+    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::text[])"
 )
 
 
@@ -276,12 +296,20 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
             .prefetch_related(*PREFETCH)
         )
     rows = []
+    characters: tuple[list, list, list] = ([], [], [])
     seg = segmenter()
     for pk, article in loaded.items():
-        rows.append([*document_texts(article, seg), facet_keys(article), pk])
+        texts, runs = document_texts(article, seg)
+        rows.append([*texts, facet_keys(article), pk])
+        for code, text in runs.items():
+            for column, value in zip(characters, (pk, code, text), strict=True):
+                column.append(value)
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(UPDATE_SQL, rows)
+            cursor.execute(CHARACTERS_DELETE_SQL, [list(loaded)])
+            if characters[0]:
+                cursor.execute(CHARACTERS_INSERT_SQL, list(characters))
 
 
 def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200, progress=None):
@@ -292,8 +320,10 @@ def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200
     seg = segmenter()
     with connection.cursor() as cursor:
         for article in queryset.iterator(chunk_size=batch):
-            texts = document_texts(article, seg)
-            cursor.execute(STALE_SQL, [article.pk, *texts, facet_keys(article)])
+            texts, runs = document_texts(article, seg)
+            cursor.execute(
+                STALE_SQL, [article.pk, *texts, facet_keys(article), article.pk, json.dumps(runs)]
+            )
             if progress:
                 progress(1)
             if cursor.fetchone():

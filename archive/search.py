@@ -70,6 +70,7 @@ from archive.models import (
     WORD_PAIRS_FUNCTION,
     Actor,
     Article,
+    CharacterText,
     Mention,
     Outlet,
     Person,
@@ -94,6 +95,7 @@ from archive.text.query import (
     parse,
     quote,
 )
+from archive.text.segment import PAIR_DISTANCE
 
 LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highlighting
 RANK_ALL = 2_000
@@ -659,7 +661,60 @@ def _with_word_pairs(match: Match, parsed: dict[str, str]) -> Match:
     return Match(match.op, children=children)
 
 
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+_CHAIN_GLUE = f" <{PAIR_DISTANCE}> "
+
+
+def _character_phrases(text: str) -> tuple[str, list[str]] | None:
+    """A characters tsquery that is an AND of strings (each a single character or pair, or a
+    phrase of pairs PAIR_DISTANCE apart: `archive.text.query._by_characters`): its lexemes ANDed
+    without positions — what the GIN index answers exactly — and the strings of its phrases.
+    None for any other tsquery (OR, NOT), and for one without a phrase."""
+    if "|" in text or "!" in text:
+        return None
+    lexemes: list[str] = []
+    literals: list[str] = []
+    for part in text.replace("(", "").replace(")", "").split(" & "):
+        found = _QUOTED.findall(part)
+        if not found or part.strip() != _CHAIN_GLUE.join(f"'{x}'" for x in found):
+            return None
+        lexemes += found
+        if len(found) == 1:
+            continue
+        units = [x.replace("''", "'") for x in found]
+        if any(len(u) != 2 for u in units) or any(
+            a[1] != b[0] for a, b in zip(units, units[1:], strict=False)
+        ):
+            return None
+        literals.append(units[0] + "".join(u[1] for u in units[1:]))
+    if not literals:
+        return None
+    return " & ".join(f"'{x}'" for x in dict.fromkeys(lexemes)), literals
+
+
+def _render_characters(match: Match, language: str) -> tuple[str, list[str]]:
+    """A characters leaf. Its phrases are checked in the version's `CharacterText` (`strpos`:
+    ~4.5 kB an article) rather than by the positions of their pairs in the characters vector
+    (~29 kB); the vector's GIN index finds the articles with all the pairs. An article without
+    the text yet (indexed before migration 0016) is checked in the vector."""
+    column = f"a.{search_column(language, chars=True)}"
+    exact = f"{column} @@ to_tsquery('{CONFIG}', %s)"
+    phrases = _character_phrases(match.text)
+    if phrases is None:
+        return exact, [match.text]
+    lexemes, literals = phrases
+    checks = " AND ".join(["strpos(t.characters, %s) > 0"] * len(literals))
+    return (
+        f"({column} @@ to_tsquery('{CONFIG}', %s) AND coalesce((SELECT {checks} "
+        f"FROM {CharacterText._meta.db_table} t WHERE t.article_id = a.id AND t.language = %s), "
+        f"{exact}))",
+        [lexemes, *literals, language, match.text],
+    )
+
+
 def _render(match: Match, language: str, *, pairs: bool = True) -> tuple[str, list[str]]:
+    if match.op == "chars":
+        return _render_characters(match, language)
     if match.op == "pairs":
         if not pairs or language not in word_pair_languages():
             if not match.children:

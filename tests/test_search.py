@@ -13,7 +13,7 @@ from django.db import connection
 from archive import search as search_module
 from archive.indexing import search_index_update
 from archive.interchange import parse_record
-from archive.models import Article, Rendition
+from archive.models import Article, CharacterText, Rendition
 from archive.search import find_spans, search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
 from archive.text.query import parse
@@ -146,6 +146,62 @@ def test_chinese_phrase(archive):
     assert ids(search('"国防部长周二"')) == ["defense"]
     assert ids(search('"美国国防部长"')) == ["defense"]
     assert ids(search('"供应链很重要"')) == ["defense"]
+
+
+def test_chinese_phrases_are_checked_in_the_versions_character_texts(archive):
+    """A phrase of characters is found by its pairs in the characters vector's GIN index and
+    checked in the version's CharacterText (its CJK runs, a line per slot); an article without
+    one (indexed before migration 0016) is checked in the vector: the same answers."""
+    defense = Article.objects.get(external_id="defense")
+    texts = dict(
+        CharacterText.objects.filter(article=defense).values_list("language", "characters")
+    )
+    assert set(texts) == {"zh-hans", "en"}
+    title, middle, body = texts["zh-hans"].split("\n")
+    assert title == "国防部长访问港口" and body.startswith("美国国防部长周二访问了南方港口 他说")
+    queries = {
+        '"周二国防部长"': [],
+        '"国防部长周二"': ["defense"],
+        '"美国国防部长"': ["defense"],
+        '"供应链很重要"': ["defense"],
+        '"港口美国"': [],  # the title's end and the body's start: two slots
+        '"南方港口他说"': [],  # two runs (a full stop and a paragraph between)
+        '"清晨回到港口" "卸货"': ["harbor"],
+        '"清晨回到港口" -"开始卸货"': [],
+    }
+    for query, expected in queries.items():
+        assert ids(search(query)) == expected, query
+    # The text is what is read: without it, the phrase is not found …
+    CharacterText.objects.filter(article=defense).update(characters="")
+    assert ids(search('"国防部长周二"')) == []
+    # … and without a row, the vector answers.
+    CharacterText.objects.filter(article=defense).delete()
+    for query, expected in queries.items():
+        assert ids(search(query)) == expected, query
+    with pytest.raises(CommandError, match="1 of 4"):
+        call_command("reindex", "--check", "--no-progress")
+    call_command("reindex", "--no-progress")
+    assert CharacterText.objects.filter(article=defense).count() == 2
+
+
+def test_character_phrases_of_a_tsquery():
+    phrases = search_module._character_phrases
+    assert phrases("'国防' <2> '防部' <2> '部长'") == ("'国防' & '防部' & '部长'", ["国防部长"])
+    assert phrases("('港口' <2> '口美') & ('卸')") == ("'港口' & '口美' & '卸'", ["港口美"])
+    assert phrases("'国防'") is None  # no phrase: the GIN index answers it exactly
+    assert phrases("('国防' <2> '防部') | ('港')") is None
+    assert phrases("!('国防' <2> '防部')") is None
+    assert phrases("'国防' <2> '港口'") is None  # not a string's pairs
+
+
+def test_a_version_that_is_unpublished_loses_its_character_text(archive):
+    harbor = Article.objects.get(external_id="harbor")
+    assert CharacterText.objects.filter(article=harbor).count() == 1
+    rendition = harbor.renditions.get(language="zh-hans")
+    rendition.status = "draft"
+    rendition_save(rendition=rendition)
+    assert not CharacterText.objects.filter(article=harbor).exists()
+    assert ids(search('"清晨回到港口"')) == []
 
 
 # --- English -----------------------------------------------------------------------------------
@@ -595,6 +651,13 @@ def test_a_300000_character_article_stays_searchable():
     assert ids(search("鲸鱼")) == ["long"]
     assert ids(search("很长的文章")) == ["long"]
     assert ids(search("dockers")) == ["long"]
+    # A phrase far beyond the vector's last position (16,383): its characters text is exact.
+    tail = "鲸鱼出现在港口又离开了"
+    article = Article.objects.get(external_id="long")
+    article.body_zh_hans = body + "\n\n" + tail
+    article_save(article=article)
+    assert ids(search(f'"{tail}"')) == ["long"]
+    assert ids(search('"离开了鲸鱼"')) == []
     call_command("reindex", "--check", "--no-progress")
 
 
