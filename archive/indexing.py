@@ -41,7 +41,7 @@ from archive.models import (
     search_column,
 )
 from archive.text.normalize import has_cjk, normalize
-from archive.text.segment import Segmenter, char_grams
+from archive.text.segment import Segmenter, char_grams, chars_stream
 
 CONFIG = "english"
 CHAR_CONFIG = "simple"
@@ -289,27 +289,72 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
     loaded = {a.pk: a for a in articles}
     ids = [pk for pk in article_ids if pk not in loaded]
     if ids:
-        loaded.update(
-            (a.pk, a)
-            for a in Article.objects.filter(pk__in=ids)
-            .select_related("outlet")
-            .prefetch_related(*PREFETCH)
-        )
+        loaded.update(_load(ids))
     rows = []
-    characters: tuple[list, list, list] = ([], [], [])
+    characters: dict[int, dict[str, str]] = {}
     seg = segmenter()
     for pk, article in loaded.items():
-        texts, runs = document_texts(article, seg)
+        texts, characters[pk] = document_texts(article, seg)
         rows.append([*texts, facet_keys(article), pk])
-        for code, text in runs.items():
-            for column, value in zip(characters, (pk, code, text), strict=True):
-                column.append(value)
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(UPDATE_SQL, rows)
-            cursor.execute(CHARACTERS_DELETE_SQL, [list(loaded)])
-            if characters[0]:
-                cursor.execute(CHARACTERS_INSERT_SQL, list(characters))
+        _write_characters(characters)
+
+
+def _load(article_ids: list[int]) -> dict[int, Article]:
+    return {
+        a.pk: a
+        for a in Article.objects.filter(pk__in=article_ids)
+        .select_related("outlet")
+        .prefetch_related(*PREFETCH)
+    }
+
+
+def _write_characters(characters: dict[int, dict[str, str]]) -> None:
+    """Replace these articles' `CharacterText` rows (article → language → text)."""
+    rows: tuple[list, list, list] = ([], [], [])
+    for pk, texts in characters.items():
+        for code, text in texts.items():
+            for column, value in zip(rows, (pk, code, text), strict=True):
+                column.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(CHARACTERS_DELETE_SQL, [list(characters)])
+        if rows[0]:
+            cursor.execute(CHARACTERS_INSERT_SQL, list(rows))
+
+
+def version_characters(article: Article, language: str) -> str | None:
+    """A version's `CharacterText` as `language_texts` makes it, without segmenting anything:
+    the CJK runs of the normalised title, of the summary and actor names, and of the body."""
+    if language not in published_languages(article):
+        return None
+    own_names, _every = actor_names(article, language)
+    slots = (
+        ([article.text("title", language)], MAX["A"]),
+        ([article.text("summary", language), *own_names], MAX["B"]),
+        ([article.text("body", language)], MAX["C"]),
+    )
+    return "\n".join(
+        " ".join(r for r in (chars_stream(normalize(t[:limit])) for t in texts if t) if r)
+        for texts, limit in slots
+    )
+
+
+def characters_update(article_ids: Iterable[int]) -> None:
+    """Rebuild only these articles' `CharacterText` rows (no vector is rewritten, so no index
+    entry either: what an archive indexed before migration 0016 needs, in minutes)."""
+    loaded = _load(list(article_ids))
+    _write_characters(
+        {
+            pk: {
+                code: text
+                for code in language_codes()
+                if (text := version_characters(article, code)) is not None
+            }
+            for pk, article in loaded.items()
+        }
+    )
 
 
 def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200, progress=None):

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from archive.actors import actor_import, parse_actor_record
-from archive.models import Article, Mention
+from archive.models import Article, CharacterText, Mention
 from archive.search import search
 from archive.services import article_save, mentions_redetect, text_snapshot
 from tests import factories as f
@@ -150,3 +150,16 @@ def test_the_seed_article_is_found_by_each_of_its_actors():
     # and by their Chinese names, though the seed has no Chinese text
     for name in ["五角大楼", "马斯克", "深度求索", "赫格塞思"]:
         assert ids(search(name)) == [seed.external_id], name
+
+
+def test_character_texts_hold_the_names_of_the_actors_a_version_is_about(pieces):
+    """The summary's slot of a version's CharacterText has the names of its actors in its
+    language (as its characters vector has them); `reindex --characters` makes the same."""
+    pentagon = Article.objects.get(external_id="zh-pentagon")
+    text = CharacterText.objects.get(article=pentagon, language="zh-hans").characters
+    assert text.split("\n")[1] == "五角大楼"
+    assert "zh-pentagon" in ids(search('"五角大楼周三"'))
+    CharacterText.objects.all().delete()
+    call_command("reindex", "--characters", "--no-progress")
+    assert CharacterText.objects.get(article=pentagon, language="zh-hans").characters == text
+    call_command("reindex", "--check", "--no-progress")

@@ -8,22 +8,38 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from archive.indexing import search_index_update, stale_article_ids
+from archive.indexing import characters_update, search_index_update, stale_article_ids
 from archive.models import Article
 
 
 class Command(BaseCommand):
     help = (
         "Rebuild every article's stored search vectors (in batches, each in one transaction). "
-        "--check only reports articles whose stored vectors differ from a fresh build."
+        "--check only reports articles whose stored vectors differ from a fresh build. "
+        "--characters rebuilds only the versions' character texts (no vector is rewritten): "
+        "what an archive indexed before migration 0016 needs."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="report, change nothing")
+        parser.add_argument(
+            "--characters", action="store_true", help="only the versions' character texts"
+        )
         parser.add_argument("--batch", type=int, default=500)
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, check=False, batch=500, no_progress=False, verbosity=1, **options):
+    def handle(
+        self,
+        *args,
+        check=False,
+        characters=False,
+        batch=500,
+        no_progress=False,
+        verbosity=1,
+        **options,
+    ):
+        if check and characters:
+            raise CommandError("--check checks everything: leave out --characters")
         total = Article.objects.count()
         show = not no_progress and verbosity > 0 and sys.stderr.isatty()
         with tqdm(total=total, disable=not show, unit=" articles", file=sys.stderr) as bar:
@@ -40,6 +56,7 @@ class Command(BaseCommand):
             for start in range(0, len(ids), batch):
                 chunk = ids[start : start + batch]
                 with transaction.atomic():
-                    search_index_update(chunk)
+                    (characters_update if characters else search_index_update)(chunk)
                 bar.update(len(chunk))
-        self.stdout.write(f"reindexed {total} articles")
+        what = "the character texts of" if characters else "reindexed"
+        self.stdout.write(f"{what} {total} articles" + (" rebuilt" if characters else ""))
