@@ -13,6 +13,9 @@ built from that language version when it is *published* and empty otherwise:
   words, it is read only by queries that need it: ranking and phrase checks read the words
   vector, a quarter of the size.
 
+Beside them, each published version's `CharacterText`: the CJK runs that its characters vector
+indexes, as text, where phrases of characters are checked (`archive.search._render_characters`).
+
 Python prepares the text (normalisation, segmentation: `archive.text`); PostgreSQL's `english`
 configuration turns it into lexemes (stems English, drops English stop words, keeps each
 segmented Chinese word as one lexeme). Every write path calls `search_index_update` in the same
