@@ -275,11 +275,13 @@ STALE_SQL = (
     + " OR (SELECT coalesce(jsonb_object_agg(language, characters), '{}') "
     + f"FROM {CHARACTERS_TABLE} WHERE article_id = %s) IS DISTINCT FROM %s::jsonb)"
 )
-# Each version's characters as text (`CharacterText`): its rows are replaced.
+# Each version's characters as text (`CharacterText`): its rows are replaced (upserted: a row
+# another transaction wrote after this one's delete began is overwritten, not a conflict).
 CHARACTERS_DELETE_SQL = f"DELETE FROM {CHARACTERS_TABLE} WHERE article_id = ANY(%s)"
 CHARACTERS_INSERT_SQL = (
     f"INSERT INTO {CHARACTERS_TABLE} (article_id, language, characters) "
-    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::text[])"
+    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::text[]) "
+    "ON CONFLICT (article_id, language) DO UPDATE SET characters = EXCLUDED.characters"
 )
 
 
