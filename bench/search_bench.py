@@ -603,8 +603,8 @@ def _statement_kind(sql: str) -> str:
         return "count"
     if text.startswith("SELECT k, count(*)") or text.startswith("SELECT 0, slug"):
         return "facets"
-    if text.startswith("WITH l0 AS"):
-        return "list"  # the ids of the matches (and their facet keys counted)
+    if text.startswith("WITH l0 AS") or text.startswith("WITH s AS"):
+        return "list"  # the ids of the matches or of a sample (and their facet keys counted)
     if text.startswith("SELECT x, numnode") or text.startswith("SELECT to_tsquery"):
         return "tsquery"
     if text.startswith("(SELECT 0, a.id"):
