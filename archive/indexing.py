@@ -202,6 +202,11 @@ PREFETCH += ("authorships__person", "renditions__translatorships__person")
 SAMPLE_SHARES = 64
 
 
+def sample_key(share: int) -> str:
+    """The facet key of one share of the archive (0 … SAMPLE_SHARES - 1)."""
+    return f"sample:{share}"
+
+
 def facet_keys(article: Article) -> list[str]:
     """The keys the search filters and counts facets by: "kind:value" for the published
     languages, the outlet, authors, translators of published versions, the actors the published
@@ -227,7 +232,7 @@ def facet_keys(article: Article) -> list[str]:
     ]
     if article.original_published_on:
         keys.append(f"year:{article.original_published_on.year}")
-    keys.append(f"sample:{article.pk % SAMPLE_SHARES}")
+    keys.append(sample_key(article.pk % SAMPLE_SHARES))
     return sorted(set(keys))
 
 

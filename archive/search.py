@@ -64,6 +64,7 @@ from archive.indexing import (
     SAMPLE_SHARES,
     dictionary_fingerprint_sql,
     last_dictionary_fingerprint,
+    sample_key,
     search_dictionary,
 )
 from archive.models import (
@@ -870,7 +871,7 @@ def _listing(
         )
         params += sample.params
         if shares:
-            params.append([f"sample:{n}" for n in range(sample.shares)])
+            params.append([sample_key(n) for n in range(sample.shares)])
         params.append(FACET_ROWS)
         selects.append("SELECT -3, id, block, NULL::varchar, NULL::bigint FROM s")
         if parts:  # a one-time filter: the parts' scans do not start where it is false
