@@ -623,7 +623,8 @@ def _statement_kind(sql: str) -> str:
 
 
 def prewarm() -> str:
-    """Read the article table, its TOAST table and all their indexes into the operating
+    """Read the archive's tables (the articles, the character texts of phrase checks, the
+    versions, mentions, outlets …), their TOAST tables and all their indexes into the operating
     system's page cache (`pg_prewarm(…, 'read')`): what a server that has been answering
     searches for a while holds. Then, as far as they fit in three quarters of shared_buffers,
     the table's own pages (not TOAST: the bodies and vectors) and its indexes, smallest first,
@@ -640,14 +641,20 @@ def prewarm() -> str:
             return "no pg_prewarm on this server: not prewarmed"
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         started = time.perf_counter()
+        # The app's tables (a phrase's candidates are checked in archive_charactertext: left
+        # cold, its first searches read the disk), their TOAST tables, and all their indexes.
         cursor.execute(
-            "SELECT count(*), coalesce(sum(pg_prewarm(oid, 'read')), 0) FROM pg_class "
-            "WHERE oid IN (SELECT %s::regclass UNION SELECT reltoastrelid FROM pg_class "
-            "WHERE oid = %s::regclass UNION SELECT indexrelid FROM pg_index WHERE indrelid IN "
-            "(%s::regclass, (SELECT reltoastrelid FROM pg_class WHERE oid = %s::regclass)))",
-            [table] * 4,
+            "WITH t AS (SELECT oid FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = current_schema()::regnamespace AND relname LIKE %s), "
+            "r AS (SELECT oid FROM t UNION SELECT reltoastrelid FROM pg_class "
+            "WHERE oid IN (SELECT oid FROM t) AND reltoastrelid <> 0) "
+            "SELECT count(*), coalesce(sum(pg_prewarm(oid, 'read')), 0), "
+            "count(*) FILTER (WHERE relkind = 'r') FROM pg_class "
+            "WHERE oid IN (SELECT oid FROM r UNION SELECT indexrelid FROM pg_index "
+            "WHERE indrelid IN (SELECT oid FROM r))",
+            [table.split("_")[0] + r"\_%"],
         )
-        relations, blocks = cursor.fetchone()
+        relations, blocks, tables = cursor.fetchone()
         read_seconds = time.perf_counter() - started
         cursor.execute(
             "SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'"
@@ -675,8 +682,9 @@ def prewarm() -> str:
         f"{seconds:,.0f} s in all"
     )
     return (
-        f"the article table, its TOAST table and their {relations - 2} indexes "
-        f"({benchlib.fmt_bytes(size)}) read into the OS page cache with pg_prewarm first; then "
+        f"the archive's {tables} tables, their TOAST tables and their indexes ({relations} "
+        f"relations, {benchlib.fmt_bytes(size)}) read into the OS page cache with pg_prewarm "
+        f"first; then "
         f"into shared_buffers, smallest first as far as they fit in three quarters of it, "
         f"{len(buffered)} of the table's own relations ({benchlib.fmt_bytes(buffered_size)}: "
         f"{', '.join(buffered) or 'none'})"
