@@ -570,6 +570,34 @@ def test_facets_count_the_matches(archive):
     assert "basis" not in facets
 
 
+def test_without_rum_matches_expected_many_are_listed_after_a_sample(archive, monkeypatch):
+    """Without RUM, where the planner expects more than FACET_ROWS matches, a sample comes
+    first and the matches are listed only where it finds at most EXACT_COUNT (scaled up);
+    beyond, the sample is the listing and the count its estimate. Where it expects few (a
+    phrase), they are listed straight away."""
+    monkeypatch.setattr(search_module, "rum_languages", frozenset)
+    seen = []
+    listing = search_module._listing
+    monkeypatch.setattr(search_module, "_listing", lambda *a: seen.append(listing(*a)) or seen[-1])
+    exact = search("港口")
+    assert not exact.count_is_estimate and exact.count >= 2
+    monkeypatch.setattr(search_module, "_estimate", lambda *a: search_module.FACET_ROWS + 1)
+    listed = search("港口")
+    assert seen[-1].sample.shares == search_module.LISTING_SHARES and seen[-1].ids[0]
+    assert not listed.count_is_estimate and ids(listed) == ids(exact)
+    # A sample of every share (to see every match in a small archive), with a gate it fails.
+    monkeypatch.setattr(search_module, "LISTING_SHARES", search_module.SAMPLE_SHARES)
+    monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
+    sampled = search("港口")
+    assert all(found == [] for found in seen[-1].ids)  # the listing's scans never ran
+    assert sampled.count_is_estimate and sampled.count == exact.count
+    assert set(ids(sampled)) == set(ids(exact))
+    assert sum(e["count"] for e in sampled.facets["year"]) == exact.count
+    monkeypatch.setattr(search_module, "_estimate", lambda *a: search_module.FACET_ROWS)
+    search("港口")
+    assert seen[-1].sample is None
+
+
 def test_facets_of_more_matches_than_the_sample_say_so(archive, monkeypatch):
     monkeypatch.setattr(search_module, "FACET_ROWS", 1)
     facets = search("港口").facets
