@@ -15,8 +15,9 @@
    English and Chinese terms, 1- and 2-character Chinese, English and Chinese "phrases",
    mixed-script queries (company name + Chinese word), company names, and filtered queries
    (outlet, year, author, translator, language).
-4. (`--prewarm`: first reads the article table and its indexes into the OS page cache with
-   pg_prewarm, and as many of the table's own relations as fit into shared_buffers: a
+4. (`--prewarm`: first reads the archive's tables (the character texts of phrase checks
+   too) with their TOAST tables and indexes into the OS page cache with pg_prewarm, and as
+   many of the article table's own relations as fit into shared_buffers: a
    warm-cache run without warm-up runs.) Runs every query, sequentially and
    after a warm-up, through `archive.api.search_response` (the
    API's own code: query parsing, ranking, count, facets, snippets, one page of 20) and through
