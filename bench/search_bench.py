@@ -653,7 +653,7 @@ def prewarm() -> str:
             "count(*) FILTER (WHERE relkind = 'r') FROM pg_class "
             "WHERE oid IN (SELECT oid FROM r UNION SELECT indexrelid FROM pg_index "
             "WHERE indrelid IN (SELECT oid FROM r))",
-            [table.split("_")[0] + r"\_%"],
+            [Article._meta.app_label + r"\_%"],  # the app's tables: archive_…
         )
         relations, blocks, tables = cursor.fetchone()
         read_seconds = time.perf_counter() - started
@@ -685,10 +685,9 @@ def prewarm() -> str:
     return (
         f"the archive's {tables} tables, their TOAST tables and their indexes ({relations} "
         f"relations, {benchlib.fmt_bytes(size)}) read into the OS page cache with pg_prewarm "
-        f"first; then "
-        f"into shared_buffers, smallest first as far as they fit in three quarters of it, "
-        f"{len(buffered)} of the table's own relations ({benchlib.fmt_bytes(buffered_size)}: "
-        f"{', '.join(buffered) or 'none'})"
+        "first; then into shared_buffers, smallest first as far as they fit in three quarters "
+        f"of it, {len(buffered)} of the table's own relations "
+        f"({benchlib.fmt_bytes(buffered_size)}: {', '.join(buffered) or 'none'})"
     )
 
 
