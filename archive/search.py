@@ -23,7 +23,9 @@ be read and decompressed; so is testing row after row, which the planner likes f
   so inside the GIN indexes: `Sample`) finds at most SAMPLE_GATE, scaled up — beyond, that
   sample is the listing, for the facets and an estimated count; and
   beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
-  each version's best matches straight from its index, no match's vector read (`_rum_page`);
+  each version's best matches straight from its index, no match's vector read (`_rum_page`;
+  outside a transaction those scans run on a second connection while the listing is made:
+  `archive.concurrent`);
   with filters, where walking RUM's order of the words alone until a page passes the filters
   costs less than ranking every listed match, or, when they are too many to list, where the
   words alone have few matches (`_rum_plan`), else the head plan below;
@@ -59,6 +61,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import translator
 from modeltranslation.utils import build_localized_fieldname
 
+from archive import concurrent
 from archive.indexing import (
     CONFIG,
     SAMPLE_SHARES,
@@ -312,60 +315,76 @@ def search(
             estimate = 0
         else:
             estimate = _estimate(cursor, where_sql, where_params)
-        if estimate <= HUGE:
-            # Up to EXACT_COUNT matches per language are listed, language by language (each
-            # version's vectors are read only for the candidates of its own index); the rest of
-            # the plan reads them by primary key.
-            listed = None
-            if query.ranked_by_rum:
-                # Ranking needs no list of the matches per version: all versions at once, and
-                # only as many as the facets' sample — after a sample of a sixteenth of the
-                # archive says there are not too many (no bitmap of every match of a common
-                # word: it skips through the index to the sample's shares).
-                limit, parts = EXACT_COUNT_WITH_RUM, [(where_sql, where_params)]
-                listed = Sample(where_sql, where_params, LISTING_SHARES, gate=SAMPLE_GATE)
-            else:
-                # Every match listed, up to EXACT_COUNT per version, for ranking them all —
-                # after the same sample says there may be that few, where the planner expects
-                # more than a few hundred: it takes a single character in a sixth of 200,000
-                # articles for 2,000, and listing it was a bitmap of 34,000 matches and 2,000
-                # heap rows read to extrapolate the count (21 ms; the sample: 4 ms). A phrase,
-                # expected rare, is listed straight away (its sample costs its checks).
-                limit, parts = EXACT_COUNT, []
-                for code in languages:
-                    sql, code_params = query.match(code)
-                    parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
-                if estimate > FACET_ROWS:
-                    listed = Sample(where_sql, where_params, LISTING_SHARES, gate=EXACT_COUNT)
-            listing = _listing(cursor, parts, limit + 1, with_facets, listed)
-            ids = list(dict.fromkeys(pk for found in listing.ids for pk in found))
-            if listing.from_sample:
-                ids, estimate = listing.sampled, listing.sample_estimate()
-                query.walk = estimate > HUGE
-            elif all(len(found) <= limit for found in listing.ids):
-                result.count = len(ids)
-                query.exact = True
-                where_sql, where_params = "a.id = ANY(%s)", [ids]
-                if not query.ranked_by_rum:
-                    query.matched = {
-                        code: set(found) for code, found in zip(languages, listing.ids, strict=True)
-                    }
-            else:
-                estimate = listing.extrapolate()
-                query.walk = estimate > HUGE  # the planner's estimate was too low
-        else:  # far more: only a sample for the facets; pages walk the newest-first index
-            query.walk = True
-            ids, listing = [], None
-            if with_facets:
-                part = (where_sql, where_params) if sample is None else sample
-                shares = sample_shares(estimate)
-                listing = _listing(cursor, [], 0, True, Sample(*part, shares))
-                ids = listing.sampled
-        if not query.exact:  # an estimate (never below what was seen)
-            result.count, result.count_is_estimate = max(estimate, len(ids)), True
-        ranked = _page_ids(cursor, result, query, where_sql, where_params, sort, offset)
-        if listing is not None and with_facets and result.count:
-            result.facets = listing.facets(result.count)
+        # The RUM page's scans, where it may be the plan, on a second connection while this one
+        # lists the matches (they do not depend on it): a name's scans are 10-25 ms at 200,000
+        # articles, the listing 5-8 ms. Discarded (cancelled) where the plan is another.
+        prefetched = None
+        if sort == "relevance" and query.ranked_by_rum and query.one_term and estimate <= RUM_MAX:
+            statements = _rum_statements(query, offset + page_size)
+            prefetched = concurrent.submit(
+                lambda cursor: _rum_top(cursor, statements, offset + page_size)
+            )
+        try:
+            if estimate <= HUGE:
+                # Up to EXACT_COUNT matches per language are listed, language by language (each
+                # version's vectors are read only for the candidates of its own index); the rest of
+                # the plan reads them by primary key.
+                listed = None
+                if query.ranked_by_rum:
+                    # Ranking needs no list of the matches per version: all versions at once, and
+                    # only as many as the facets' sample — after a sample of a sixteenth of the
+                    # archive says there are not too many (no bitmap of every match of a common
+                    # word: it skips through the index to the sample's shares).
+                    limit, parts = EXACT_COUNT_WITH_RUM, [(where_sql, where_params)]
+                    listed = Sample(where_sql, where_params, LISTING_SHARES, gate=SAMPLE_GATE)
+                else:
+                    # Every match listed, up to EXACT_COUNT per version, for ranking them all —
+                    # after the same sample says there may be that few, where the planner expects
+                    # more than a few hundred: it takes a single character in a sixth of 200,000
+                    # articles for 2,000, and listing it was a bitmap of 34,000 matches and 2,000
+                    # heap rows read to extrapolate the count (21 ms; the sample: 4 ms). A phrase,
+                    # expected rare, is listed straight away (its sample costs its checks).
+                    limit, parts = EXACT_COUNT, []
+                    for code in languages:
+                        sql, code_params = query.match(code)
+                        parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
+                    if estimate > FACET_ROWS:
+                        listed = Sample(where_sql, where_params, LISTING_SHARES, gate=EXACT_COUNT)
+                listing = _listing(cursor, parts, limit + 1, with_facets, listed)
+                ids = list(dict.fromkeys(pk for found in listing.ids for pk in found))
+                if listing.from_sample:
+                    ids, estimate = listing.sampled, listing.sample_estimate()
+                    query.walk = estimate > HUGE
+                elif all(len(found) <= limit for found in listing.ids):
+                    result.count = len(ids)
+                    query.exact = True
+                    where_sql, where_params = "a.id = ANY(%s)", [ids]
+                    if not query.ranked_by_rum:
+                        query.matched = {
+                            code: set(found)
+                            for code, found in zip(languages, listing.ids, strict=True)
+                        }
+                else:
+                    estimate = listing.extrapolate()
+                    query.walk = estimate > HUGE  # the planner's estimate was too low
+            else:  # far more: only a sample for the facets; pages walk the newest-first index
+                query.walk = True
+                ids, listing = [], None
+                if with_facets:
+                    part = (where_sql, where_params) if sample is None else sample
+                    shares = sample_shares(estimate)
+                    listing = _listing(cursor, [], 0, True, Sample(*part, shares))
+                    ids = listing.sampled
+            if not query.exact:  # an estimate (never below what was seen)
+                result.count, result.count_is_estimate = max(estimate, len(ids)), True
+            ranked = _page_ids(
+                cursor, result, query, where_sql, where_params, sort, offset, prefetched
+            )
+            if listing is not None and with_facets and result.count:
+                result.facets = listing.facets(result.count)
+        finally:
+            if prefetched is not None:
+                prefetched.discard()
     result.hits = _hits(ranked, parsed, seg, query.lexemes, actors)
     return result
 
@@ -1080,8 +1099,11 @@ def _by_year(cursor, query: Query, where_sql, params, limit: int, offset: int) -
     return found[offset:wanted]
 
 
-def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> list:
-    """(id, score) of the page's rows, by the plan the result's size calls for."""
+def _page_ids(
+    cursor, result, query: Query, where_sql, params, sort, offset, prefetched=None
+) -> list:
+    """(id, score) of the page's rows, by the plan the result's size calls for (the RUM page's
+    statements taken from `prefetched`, a `concurrent.Job`, where they were run there)."""
     limit = result.page_size
     if sort == "date" or result.count == 0:
         result.plan = "date"
@@ -1089,7 +1111,8 @@ def _page_ids(cursor, result, query: Query, where_sql, params, sort, offset) -> 
     plan = _rum_plan(cursor, result, query) if query.ranked_by_rum else None
     if plan == "rum":
         result.plan = "rum"
-        return _rum_page(cursor, query, where_sql, params, limit, offset)
+        top = prefetched.result() if prefetched is not None else None
+        return _rum_page(cursor, query, where_sql, params, limit, offset, top)
     if plan is None and result.count <= RANK_ALL and not result.count_is_estimate:
         result.plan = "rank-all"
         rank_sql, rank_params = query.rank()
@@ -1191,7 +1214,9 @@ def _rum_pays(result, query: Query, alone: int) -> bool:
     return scoring + rows * RUM_ROW_US < result.count * RANK_MATCH_US
 
 
-def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) -> list:
+def _rum_page(
+    cursor, query: Query, where_sql, params, limit: int, offset: int, top: tuple | None = None
+) -> list:
     """The page by relevance from the RUM indexes: each searched version's best `offset + limit`
     matches of the words in order of `vector <=> words` (1 / `Query.score`) from its index,
     no other match's vector read; then those candidates' whole scores (the best of the versions
@@ -1204,12 +1229,42 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
     stay disjoint: each is a slice of one order), and inside the page ties are newest first.
     An article's score is its best version's, so the best `offset + limit` of each version
     hold the page: nothing below the cuts could outrank them."""
+    wanted = offset + limit
+    if top is None:  # not already run on the helper's connection (`_rum_top`)
+        top = _rum_top(cursor, _rum_statements(query, wanted), wanted)
+    candidates, full, scored = top
+    rows: list = []
+    if scored:
+        scored = sorted(scored, key=lambda row: (-row[1], candidates[row[0]]))
+        page = scored[offset : offset + limit]
+        page.sort(key=lambda row: (row[2] or dt.date.min, row[0]), reverse=True)
+        page.sort(key=lambda row: row[1], reverse=True)  # stable: newest first on ties
+        rows = [(pk, score) for pk, score, _date in page]
+    characters = any(leaf.op != "words" for leaf in _leaves(query.positive))
+    if len(rows) < limit and not full and characters:
+        # Every match of the words is a candidate: the others follow, newest first.
+        rest = _by_date(
+            cursor,
+            query,
+            f"{where_sql} AND NOT a.id = ANY(%s)",
+            [*params, sorted(candidates)],
+            limit - len(rows),
+            max(0, offset - len(candidates)),
+        )
+        rows += [(pk, 0.0) for pk, _score in rest]
+    return rows
+
+
+RUM_SCAN = {"enable_bitmapscan": "off", "enable_seqscan": "off"}
+
+
+def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
+    """The RUM page's two statements, built from the query alone (not from its listing, so that
+    they can run while it is made): each searched version's best `wanted` matches of the words
+    in its index's order, in one statement (with RUM_SCAN's settings); and the candidates'
+    whole scores, whose last parameter (their ids) `_rum_top` adds."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
-    characters = any(leaf.op != "words" for leaf in _leaves(query.positive))
-    wanted = offset + limit
-    candidates: dict[int, int] = {}  # id → its best position in a version's order
-    full = False  # whether some version has more word matches than the page needs
     # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
     # filter the scan reads further down the order, still without reading any vector.
     parts, part_params = [], []
@@ -1226,42 +1281,33 @@ def _rum_page(cursor, query: Query, where_sql, params, limit: int, offset: int) 
             f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s)"
         )
         part_params += [*where_params, words, wanted]
-    found: dict[int, list[int]] = {}  # version → its ids in the index's order
-    for i, pk in _fetch(
-        cursor,
+    rank_sql, rank_params = query.rank()
+    return (
         " UNION ALL ".join(parts),
         part_params,
-        {"enable_bitmapscan": "off", "enable_seqscan": "off"},
-    ):
+        f"SELECT a.id, {rank_sql}, a.original_published_on FROM {TABLE} a WHERE a.id = ANY(%s)",
+        rank_params,
+    )
+
+
+def _rum_top(cursor, statements: tuple[str, list, str, list], wanted: int) -> tuple:
+    """Run `_rum_statements`: (candidates: id → its best position in a version's order, whether
+    some version has more matches of the words than `wanted`, the candidates' (id, score, date))."""
+    scan_sql, scan_params, rank_sql, rank_params = statements
+    found: dict[int, list[int]] = {}  # version → its ids in the index's order
+    for i, pk in _fetch(cursor, scan_sql, scan_params, RUM_SCAN):
         found.setdefault(i, []).append(pk)
+    candidates: dict[int, int] = {}
+    full = False
     for version_ids in found.values():
         full = full or len(version_ids) == wanted
         for position, pk in enumerate(version_ids):
             candidates[pk] = min(position, candidates.get(pk, position))
-    rows: list = []
+    scored: list = []
     if candidates:
-        rank_sql, rank_params = query.rank()
-        cursor.execute(
-            f"SELECT a.id, {rank_sql}, a.original_published_on FROM {TABLE} a WHERE a.id = ANY(%s)",
-            [*rank_params, sorted(candidates)],
-        )
-        scored = sorted(cursor.fetchall(), key=lambda row: (-row[1], candidates[row[0]]))
-        page = scored[offset : offset + limit]
-        page.sort(key=lambda row: (row[2] or dt.date.min, row[0]), reverse=True)
-        page.sort(key=lambda row: row[1], reverse=True)  # stable: newest first on ties
-        rows = [(pk, score) for pk, score, _date in page]
-    if len(rows) < limit and not full and characters:
-        # Every match of the words is a candidate: the others follow, newest first.
-        rest = _by_date(
-            cursor,
-            query,
-            f"{where_sql} AND NOT a.id = ANY(%s)",
-            [*params, sorted(candidates)],
-            limit - len(rows),
-            max(0, offset - len(candidates)),
-        )
-        rows += [(pk, 0.0) for pk, _score in rest]
-    return rows
+        cursor.execute(rank_sql, [*rank_params, sorted(candidates)])
+        scored = cursor.fetchall()
+    return candidates, full, scored
 
 
 _RUM_LANGUAGES: dict[tuple, frozenset[str]] = {}

@@ -111,6 +111,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Outside a transaction, a search ranked from the RUM indexes runs their scans on a second
+# connection (one per process, on a thread of its own) while the first lists the matches
+# (archive/concurrent.py). Off: one connection per request, the statements one after another.
+SEARCH_SECOND_CONNECTION = env_bool("YIWEN_SEARCH_SECOND_CONNECTION", True)
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -21,3 +21,13 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _search_helper_closed(django_db_setup):
+    """Searches outside a transaction run the RUM scans on a second connection, on a thread of
+    its own (archive/concurrent.py): closed before the test database is dropped."""
+    yield
+    from archive import concurrent
+
+    concurrent.close()

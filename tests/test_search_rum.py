@@ -7,9 +7,13 @@ RANK_ALL_WITH_RUM to 0; its answers are compared with ranking every match (the p
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
+import threading
+import time
 
+import pytest
+from django.db import OperationalError, connection
+
+from archive import concurrent
 from archive import search as search_module
 from archive.models import language_codes
 from archive.search import rum_languages, search
@@ -204,3 +208,80 @@ def test_matches_are_listed_after_a_sample_says_they_are_not_too_many(rum, ports
     assert "basis" not in sampled.facets  # (a sample of every share: every match)
     assert ids(sampled) == ids(exact)
     assert sum(e["count"] for e in sampled.facets["year"]) == 9
+
+
+def _answers(query: str, **filters) -> list:
+    return [(ids(p), [h.score for h in p.hits], p.count, p.plan) for p in _all_pages(query, 3)]
+
+
+@pytest.fixture
+def scans_seen(monkeypatch):
+    """The names of the threads that ran the RUM page's statements (`_rum_top`)."""
+    seen: list[str] = []
+    top = search_module._rum_top
+
+    def spy(*args):
+        seen.append(threading.current_thread().name)
+        return top(*args)
+
+    monkeypatch.setattr(search_module, "_rum_top", spy)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rum_scans_run_on_a_second_connection_outside_a_transaction(
+    rum, ports, scans_seen, settings
+):
+    """Outside a transaction the RUM page's scans run on the helper's connection while the
+    matches are listed; the answers are those of running them in turn on one connection."""
+    assert concurrent.available()
+    beside = _answers("港口")
+    assert {plan for *_rest, plan in beside} == {"rum"}
+    assert scans_seen and all(name.startswith("yiwen-search") for name in scans_seen)
+    settings.SEARCH_SECOND_CONNECTION = False
+    scans_seen.clear()
+    assert _answers("港口") == beside
+    assert scans_seen and "yiwen-search" not in " ".join(scans_seen)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_second_connection_leaves_the_statements_to_the_first(
+    rum, ports, scans_seen, monkeypatch
+):
+    expected = _answers("港口")
+    top = search_module._rum_top
+
+    def broken(cursor, *args):
+        if threading.current_thread().name.startswith("yiwen-search"):
+            raise OperationalError("the helper's connection is gone")
+        return top(cursor, *args)
+
+    monkeypatch.setattr(search_module, "_rum_top", broken)
+    assert _answers("港口") == expected
+    monkeypatch.setattr(search_module, "_rum_top", top)  # and it works again afterwards
+    assert _answers("港口") == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scans_not_needed_are_discarded_and_the_helper_freed(rum, ports, monkeypatch):
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 1_000)  # a few: ranked whole
+    for _ in range(3):
+        assert search("港口", page_size=20).plan == "rank-all"
+
+    def one(cursor):
+        cursor.execute("SELECT 1")
+        return cursor.fetchone()
+
+    job = concurrent.submit(one)
+    for _ in range(100):  # the last discarded job may still be finishing
+        if job is not None:
+            break
+        time.sleep(0.01)
+        job = concurrent.submit(one)
+    assert job is not None and job.result() == (1,)
+
+
+def test_inside_a_transaction_everything_runs_on_its_connection(rum, ports, scans_seen):
+    assert not concurrent.available()
+    assert search("港口", page_size=20).plan == "rum"
+    assert scans_seen == [threading.current_thread().name]
