@@ -243,6 +243,12 @@ def translatorships_with_people() -> Prefetch:
 RESERVED_SLUGS = frozenset({"parallel"})
 
 
+def article_path_head(language: str) -> str:
+    """The path of article pages in `language` up to the primary key, for this thread's URL
+    configuration and script prefix (looking those up is most of an article URL's cost)."""
+    return _article_path_head(language, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
 @lru_cache(maxsize=64)
 def _article_path_head(language: str, urlconf: str, script_prefix: str) -> str:
     """The path of article pages in `language` up to the primary key ("/en/articles/")."""
@@ -443,12 +449,12 @@ class Article(models.Model):
             slug = f"article-{slug}".strip("-")
         return slug
 
-    def url(self, language: str) -> str:
+    def url(self, language: str, head: str | None = None) -> str:
         """The canonical path of this article's page in `language` (what reversing
-        `archive:article` gives, from a prefix reversed once: a page of search results has 40)."""
-        head = _article_path_head(
-            language, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
-        )
+        `archive:article` gives, from a prefix reversed once: a page of search results has 40);
+        `head`: that prefix, `article_path_head(language)`, where a caller has it already."""
+        if head is None:
+            head = article_path_head(language)
         return f"{head}{self.pk}/{quote(self.slug(language), safe='')}/"
 
     def get_absolute_url(self, language: str | None = None) -> str:
