@@ -4,19 +4,19 @@ A search at 200,000 articles spends 10–25 ms in the RUM indexes' ordered scans
 medium term, and 5–8 ms before that listing a sample of its matches for the count and the facets,
 one after the other on one connection, on one of the machine's cores. The scans do not depend on
 the listing: `archive.search` hands them to this helper, which runs them on its own connection
-while the request's connection lists, and takes their rows when it needs them.
+while the request's connection lists, and takes their rows when it needs them (where the plan
+turns out to be another, they are discarded).
 
 Only one job at a time per process (a search that finds the helper busy runs its statements
 itself), only outside a transaction (the helper's connection would not see the transaction's
 writes; both see the same committed rows in autocommit), and not where the setting
 `SEARCH_SECOND_CONNECTION` is False. Anything that goes wrong on the helper's side (a broken
-connection, a cancelled statement) is the caller's cue to run the statements itself; the helper
+connection, say) is the caller's cue to run the statements itself; the helper
 closes its connection and opens a new one for its next job.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,14 +44,11 @@ class Job:
             return None
 
     def discard(self) -> None:
-        """Not needed after all: cancel its statement if it is still running (a scan of a term
-        too common for the plan that needs it), so the helper is free for the next search."""
-        with self._state["guard"]:
-            self._state["discarded"] = True
-            running = self._state.get("running")
-            if running is not None and not self._future.done():
-                with contextlib.suppress(Exception):  # it finishes on its own then
-                    running.cancel_safe()
+        """Not needed after all: skipped if it has not started. One that has runs to its end
+        (cancelling it would cost more: PostgreSQL forks a process for the cancel request, and
+        the cancelled connection would have to be opened again); the helper is busy meanwhile,
+        and searches then run their statements themselves."""
+        self._state["discarded"] = True
 
 
 def available() -> bool:
@@ -75,7 +72,7 @@ def submit(job: Callable[[Any], Any]) -> Job | None:
             if _pool is None:
                 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yiwen-search")
         alias = connection.alias
-        state: dict = {"guard": threading.Lock()}
+        state: dict = {}
         future = _pool.submit(_run, alias, job, state)
     except BaseException:
         _lock.release()
@@ -86,18 +83,14 @@ def submit(job: Callable[[Any], Any]) -> Job | None:
 def _run(alias: str, job: Callable[[Any], Any], state: dict) -> Any:
     helper = connections[alias]  # this thread's own connection
     try:
+        if state.get("discarded"):
+            return None
         with helper.cursor() as cursor:
-            with state["guard"]:
-                if state.get("discarded"):
-                    return None
-                state["running"] = helper.connection
             return job(cursor)
     except Exception:
-        helper.close()  # broken, or left mid-statement by a cancel: a new one next time
+        helper.close()  # broken, say: a new one next time
         raise
     finally:
-        with state["guard"]:
-            state["running"] = None
         _lock.release()
 
 

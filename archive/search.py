@@ -315,11 +315,19 @@ def search(
             estimate = 0
         else:
             estimate = _estimate(cursor, where_sql, where_params)
-        # The RUM page's scans, where it may be the plan, on a second connection while this one
-        # lists the matches (they do not depend on it): a name's scans are 10-25 ms at 200,000
-        # articles, the listing 5-8 ms. Discarded (cancelled) where the plan is another.
+        # The RUM page's scans, where it is likely to be the plan, on a second connection while
+        # this one lists the matches (they do not depend on it): a name's scans are 10-25 ms at
+        # 200,000 articles, the listing 5-8 ms. Not with filters: whether RUM's order pays is
+        # weighed after the listing, and a scan of a common word's order until a page passes a
+        # selective filter can be long (`_rum_plan`).
         prefetched = None
-        if sort == "relevance" and query.ranked_by_rum and query.one_term and estimate <= RUM_MAX:
+        if (
+            sort == "relevance"
+            and query.ranked_by_rum
+            and query.one_term
+            and not where
+            and estimate <= RUM_MAX
+        ):
             statements = _rum_statements(query, offset + page_size)
             prefetched = concurrent.submit(
                 lambda cursor: _rum_top(cursor, statements, offset + page_size)
