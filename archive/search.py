@@ -342,8 +342,16 @@ def search(
                     # Ranking needs no list of the matches per version: all versions at once, and
                     # only as many as the facets' sample — after a sample of a sixteenth of the
                     # archive says there are not too many (no bitmap of every match of a common
-                    # word: it skips through the index to the sample's shares).
+                    # word: it skips through the index to the sample's shares). With filters,
+                    # per version: a few hundred matches of a word in one outlet are then ranked
+                    # each by its vector in the versions it matched in only (a Chinese word's
+                    # matches' English vectors are not read: 5.3 → 3.0 ms for 332 at 20k).
                     limit, parts = EXACT_COUNT_WITH_RUM, [(where_sql, where_params)]
+                    if where:
+                        parts = []
+                        for code in languages:
+                            sql, code_params = query.match(code)
+                            parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
                     listed = Sample(where_sql, where_params, LISTING_SHARES, gate=SAMPLE_GATE)
                 else:
                     # Every match listed, up to EXACT_COUNT per version, for ranking them all —
@@ -367,7 +375,7 @@ def search(
                     result.count = len(ids)
                     query.exact = True
                     where_sql, where_params = "a.id = ANY(%s)", [ids]
-                    if not query.ranked_by_rum:
+                    if len(parts) == len(languages):
                         query.matched = {
                             code: set(found)
                             for code, found in zip(languages, listing.ids, strict=True)
@@ -605,6 +613,12 @@ class Query:
         for code in self.languages:
             if self.ranked_by_rum and not head:
                 sql, version_params = self.version_score(code)
+                found = None if self.matched is None else self.matched.get(code, set())
+                if found is not None and not found:
+                    continue
+                if found is not None:
+                    sql = f"CASE WHEN a.id = ANY(%s) THEN {sql} ELSE 0 END"
+                    params.append(sorted(found))
                 terms.append(sql)
                 params += version_params
                 continue
