@@ -393,11 +393,13 @@ def search(
                     ids = listing.sampled
             if not query.exact:  # an estimate (never below what was seen)
                 result.count, result.count_is_estimate = max(estimate, len(ids)), True
+            if listing is not None and with_facets and result.count:
+                # Before the page: the names of the facets' values are read while the second
+                # connection may still be scanning for it.
+                result.facets = listing.facets(result.count)
             ranked = _page_ids(
                 cursor, result, query, where_sql, where_params, sort, offset, prefetched
             )
-            if listing is not None and with_facets and result.count:
-                result.facets = listing.facets(result.count)
         finally:
             if prefetched is not None:
                 prefetched.discard()
