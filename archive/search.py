@@ -338,6 +338,10 @@ def search(
                 # version's vectors are read only for the candidates of its own index); the rest of
                 # the plan reads them by primary key.
                 listed = None
+                per_version = []  # each version's match with the filters
+                for code in languages:
+                    sql, code_params = query.match(code)
+                    per_version.append((" AND ".join([sql, *where]), [*code_params, *params]))
                 if query.ranked_by_rum:
                     # Ranking needs no list of the matches per version: all versions at once, and
                     # only as many as the facets' sample — after a sample of a sixteenth of the
@@ -346,12 +350,8 @@ def search(
                     # per version: a few hundred matches of a word in one outlet are then ranked
                     # each by its vector in the versions it matched in only (a Chinese word's
                     # matches' English vectors are not read: 5.3 → 3.0 ms for 332 at 20k).
-                    limit, parts = EXACT_COUNT_WITH_RUM, [(where_sql, where_params)]
-                    if where:
-                        parts = []
-                        for code in languages:
-                            sql, code_params = query.match(code)
-                            parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
+                    limit = EXACT_COUNT_WITH_RUM
+                    parts = per_version if where else [(where_sql, where_params)]
                     listed = Sample(where_sql, where_params, LISTING_SHARES, gate=SAMPLE_GATE)
                 else:
                     # Every match listed, up to EXACT_COUNT per version, for ranking them all —
@@ -360,10 +360,7 @@ def search(
                     # articles for 2,000, and listing it was a bitmap of 34,000 matches and 2,000
                     # heap rows read to extrapolate the count (21 ms; the sample: 4 ms). A phrase,
                     # expected rare, is listed straight away (its sample costs its checks).
-                    limit, parts = EXACT_COUNT, []
-                    for code in languages:
-                        sql, code_params = query.match(code)
-                        parts.append((" AND ".join([sql, *where]), [*code_params, *params]))
+                    limit, parts = EXACT_COUNT, per_version
                     if estimate > FACET_ROWS:
                         listed = Sample(where_sql, where_params, LISTING_SHARES, gate=EXACT_COUNT)
                 listing = _listing(cursor, parts, limit + 1, with_facets, listed)
