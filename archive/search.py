@@ -50,6 +50,7 @@ import datetime as dt
 import json
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -319,7 +320,10 @@ def search(
         # this one lists the matches (they do not depend on it): a name's scans are 10-25 ms at
         # 200,000 articles, the listing 5-8 ms. Not with filters: whether RUM's order pays is
         # weighed after the listing, and a scan of a common word's order until a page passes a
-        # selective filter can be long (`_rum_plan`).
+        # selective filter can be long (`_rum_plan`). Nor for a word that ANALYZE counted in more
+        # than RUM_MAX articles (`known_matches`): its page is never RUM's, and the scan would
+        # score every match on the other core for nothing (en-common at 200k: p50 +2 ms with
+        # the scan, and the helper busy for the next search).
         prefetched = None
         if (
             sort == "relevance"
@@ -327,6 +331,7 @@ def search(
             and query.one_term
             and not where
             and estimate <= RUM_MAX
+            and known_matches(query) <= RUM_MAX
         ):
             statements = _rum_statements(query, offset + page_size)
             prefetched = concurrent.submit(
@@ -1351,6 +1356,60 @@ def rum_languages() -> frozenset[str]:
             code for code in language_codes() if rum_index_name(code) in names
         )
     return _RUM_LANGUAGES[key]
+
+
+# ANALYZE's commonest lexemes of each version's words vector, per database, read again after
+# ELEMENT_STATS_TTL seconds (ANALYZE itself runs after large writes, not per search).
+ELEMENT_STATS_TTL = 600.0
+_ELEMENT_STATS: dict[tuple, tuple[float, dict[str, dict[str, int]]]] = {}
+
+
+def common_lexemes() -> dict[str, dict[str, int]]:
+    """Language → {lexeme: articles whose words vector holds it} for the commonest lexemes as
+    ANALYZE last counted them (`pg_stats`' most common elements, at most 1,000 a column, times
+    the table's rows); empty before any ANALYZE. A word in a quarter of the archive is among
+    them whatever the archive's size."""
+    settings = connection.settings_dict
+    key = (settings.get("HOST"), settings.get("PORT"), settings.get("NAME"))
+    now = time.monotonic()
+    cached = _ELEMENT_STATS.get(key)
+    if cached is not None and now - cached[0] < ELEMENT_STATS_TTL:
+        return cached[1]
+    columns = {search_column(code): code for code in language_codes()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.attname, s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+            "c.reltuples FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "AND c.relnamespace = to_regnamespace(s.schemaname) "
+            "WHERE s.schemaname = current_schema() AND s.tablename = %s "
+            "AND s.attname = ANY(%s)",
+            [TABLE, list(columns)],
+        )
+        rows = cursor.fetchall()
+    found: dict[str, dict[str, int]] = {code: {} for code in columns.values()}
+    for column, elements, shares, tuples in rows:
+        if elements and shares and tuples and tuples > 0:
+            # The shares hold three more values (their minimum, maximum and nulls' share).
+            found[columns[column]] = {
+                lexeme: int(share * tuples)
+                for lexeme, share in zip(elements, shares[: len(elements)], strict=True)
+            }
+    _ELEMENT_STATS[key] = (now, found)
+    return found
+
+
+def known_matches(query: Query) -> int:
+    """At least how many articles hold the words of a one-term query (or one of its
+    alternatives) in some searched version, from `common_lexemes`: 0 for words not among the
+    commonest. Known before any statement about the query."""
+    if not query.lexemes:
+        return 0
+    common = common_lexemes()
+    lexemes = [x.replace("''", "'") for x in _QUOTED.findall(query.lexemes)]
+    return max(
+        (common.get(code, {}).get(lexeme, 0) for code in query.languages for lexeme in lexemes),
+        default=0,
+    )
 
 
 FACET_KINDS = ("lang", "outlet", "author", "translator", "actor", "year")

@@ -285,3 +285,26 @@ def test_inside_a_transaction_everything_runs_on_its_connection(rum, ports, scan
     assert not concurrent.available()
     assert search("港口", page_size=20).plan == "rum"
     assert scans_seen == [threading.current_thread().name]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_scan_beside_the_listing_for_a_word_analyze_counted_too_common_for_rum(
+    rum, ports, scans_seen, monkeypatch
+):
+    """A word that ANALYZE found in more than RUM_MAX articles is never ranked from RUM's
+    order: its scan is not started on the helper's connection to be thrown away."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_article")
+    search_module._ELEMENT_STATS.clear()
+    assert search_module.common_lexemes()["zh-hans"]["港口"] == 10
+    monkeypatch.setattr(search_module, "RUM_MAX", 9)
+    submitted: list = []
+    submit = concurrent.submit
+    monkeypatch.setattr(concurrent, "submit", lambda job: submitted.append(job) or submit(job))
+    assert search("港口", page_size=20).plan != "rum"
+    assert submitted == [] and scans_seen == []
+    monkeypatch.setattr(search_module, "RUM_MAX", 10)  # as many as it has: RUM's, beside
+    assert search("港口", page_size=20).plan == "rum"
+    assert len(submitted) == 1
+    assert scans_seen and all(name.startswith("yiwen-search") for name in scans_seen)
+    search_module._ELEMENT_STATS.clear()
