@@ -295,7 +295,7 @@ def test_no_scan_beside_the_listing_for_a_word_analyze_counted_too_common_for_ru
     order: its scan is not started on the helper's connection to be thrown away."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE archive_article")
-    search_module._ELEMENT_STATS.clear()
+    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})  # read now, forgotten afterwards
     assert search_module.common_lexemes()["zh-hans"]["港口"] == 10
     monkeypatch.setattr(search_module, "RUM_MAX", 9)
     submitted: list = []
@@ -307,4 +307,3 @@ def test_no_scan_beside_the_listing_for_a_word_analyze_counted_too_common_for_ru
     assert search("港口", page_size=20).plan == "rum"
     assert len(submitted) == 1
     assert scans_seen and all(name.startswith("yiwen-search") for name in scans_seen)
-    search_module._ELEMENT_STATS.clear()
