@@ -1336,14 +1336,19 @@ def _rum_top(cursor, statements: tuple[str, list, str, list], wanted: int) -> tu
     return candidates, full, scored
 
 
+def _database_key() -> tuple:
+    """Which database the default connection is to: the key of per-database caches."""
+    settings = connection.settings_dict
+    return (settings.get("HOST"), settings.get("PORT"), settings.get("NAME"))
+
+
 _RUM_LANGUAGES: dict[tuple, frozenset[str]] = {}
 
 
 def rum_languages() -> frozenset[str]:
     """The languages whose words vector has a RUM index in this database (migration 0012 makes
     them where the server has the extension), looked up once per database and process."""
-    settings = connection.settings_dict
-    key = (settings.get("HOST"), settings.get("PORT"), settings.get("NAME"))
+    key = _database_key()
     if key not in _RUM_LANGUAGES:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -1369,8 +1374,7 @@ def common_lexemes() -> dict[str, dict[str, int]]:
     ANALYZE last counted them (`pg_stats`' most common elements, at most 1,000 a column, times
     the table's rows); empty before any ANALYZE. A word in a quarter of the archive is among
     them whatever the archive's size."""
-    settings = connection.settings_dict
-    key = (settings.get("HOST"), settings.get("PORT"), settings.get("NAME"))
+    key = _database_key()
     now = time.monotonic()
     cached = _ELEMENT_STATS.get(key)
     if cached is not None and now - cached[0] < ELEMENT_STATS_TTL:
