@@ -337,16 +337,16 @@ def search(
             prefetched = concurrent.submit(
                 lambda cursor: _rum_top(cursor, statements, offset + page_size)
             )
+        per_version = []  # each version's match with the filters (their OR is where_sql's)
+        for code in languages:
+            sql, code_params = query.match(code)
+            per_version.append((" AND ".join([sql, *where]), [*code_params, *params]))
         try:
             if estimate <= HUGE:
                 # Up to EXACT_COUNT matches per language are listed, language by language (each
                 # version's vectors are read only for the candidates of its own index); the rest of
                 # the plan reads them by primary key.
                 listed = None
-                per_version = []  # each version's match with the filters
-                for code in languages:
-                    sql, code_params = query.match(code)
-                    per_version.append((" AND ".join([sql, *where]), [*code_params, *params]))
                 if query.ranked_by_rum:
                     # Ranking needs no list of the matches per version: all versions at once, and
                     # only as many as the facets' sample — after a sample of a sixteenth of the
@@ -357,17 +357,23 @@ def search(
                     # matches' English vectors are not read: 5.3 → 3.0 ms for 332 at 20k).
                     limit = EXACT_COUNT_WITH_RUM
                     parts = per_version if where else [(where_sql, where_params)]
-                    listed = Sample(where_sql, where_params, LISTING_SHARES, gate=SAMPLE_GATE)
+                    listed = Sample(
+                        where_sql, where_params, LISTING_SHARES, gate=SAMPLE_GATE, arms=per_version
+                    )
                 else:
                     # Every match listed, up to EXACT_COUNT per version, for ranking them all —
                     # after the same sample says there may be that few, where the planner expects
                     # more than a few hundred: it takes a single character in a sixth of 200,000
                     # articles for 2,000, and listing it was a bitmap of 34,000 matches and 2,000
-                    # heap rows read to extrapolate the count (21 ms; the sample: 4 ms). A phrase,
-                    # expected rare, is listed straight away (its sample costs its checks).
+                    # heap rows read to extrapolate the count (21 ms; the sample: 4 ms). So too
+                    # where the planner's estimate is a guess (`Query.estimated_poorly`: 100 for 阻
+                    # at 20k, in 3,373 articles; 2,001 listed, 10.5 ms; sampled first: 3.3 ms). A
+                    # phrase, expected rare, is listed straight away (its sample costs its checks).
                     limit, parts = EXACT_COUNT, per_version
-                    if estimate > FACET_ROWS:
-                        listed = Sample(where_sql, where_params, LISTING_SHARES, gate=EXACT_COUNT)
+                    if estimate > FACET_ROWS or query.estimated_poorly:
+                        listed = Sample(
+                            where_sql, where_params, LISTING_SHARES, gate=EXACT_COUNT, arms=parts
+                        )
                 listing = _listing(cursor, parts, limit + 1, with_facets, listed)
                 ids = list(dict.fromkeys(pk for found in listing.ids for pk in found))
                 if listing.from_sample:
@@ -389,9 +395,11 @@ def search(
                 query.walk = True
                 ids, listing = [], None
                 if with_facets:
-                    part = (where_sql, where_params) if sample is None else sample
+                    part, arms = (where_sql, where_params), per_version
+                    if sample is not None:
+                        part, arms = sample, query.words_arms(where, params)
                     shares = sample_shares(estimate)
-                    listing = _listing(cursor, [], 0, True, Sample(*part, shares))
+                    listing = _listing(cursor, [], 0, True, Sample(*part, shares, arms=arms))
                     ids = listing.sampled
             if not query.exact:  # an estimate (never below what was seen)
                 result.count, result.count_is_estimate = max(estimate, len(ids)), True
@@ -558,6 +566,26 @@ class Query:
         if all(leaf.op == "words" for leaf in _leaves(self.full)):
             return None
         return self._words_in(words)
+
+    def words_arms(self, where: list[str], params: list) -> list[tuple[str, list]]:
+        """`words_sample`'s match (with the filters) as its OR's arms, one a version (`Sample`)."""
+        words = self.positive.tsquery("words")
+        return [
+            (
+                " AND ".join([f"a.{search_column(code)} @@ to_tsquery('{CONFIG}', %s)", *where]),
+                [words, *params],
+            )
+            for code in self.languages
+        ]
+
+    @property
+    def estimated_poorly(self) -> bool:
+        """Whether the planner's estimate of the matches is a guess: the query reads the
+        characters vectors, whose statistics hold ~1,000 of their ~100,000 characters and pairs
+        (ANALYZE's most common elements) and give any other 0.5 % of the archive. Not for
+        phrases of characters (a sample of them costs their checks)."""
+        chars = [leaf for leaf in _leaves(self.full) if leaf.op == "chars"]
+        return bool(chars) and not self.phrase and not any("<" in c.text for c in chars)
 
     def head_match(self) -> tuple[str, list[str]] | None:
         """Matches of the words in titles, summaries and actor names (`search_head_<lang>`)."""
@@ -829,6 +857,12 @@ class Sample:
     params: list
     shares: int
     gate: int | None = None
+    # The WHERE clauses whose OR is `where_sql` (one a version): each gets the shares' condition
+    # of its own (`share_condition`), so that each is one scan of its vector's index with the
+    # share keys; the planner would otherwise take the shares out of the OR as a common factor,
+    # list every article of the shares from the facet keys alone and test each one's vectors
+    # (还有 at 20k: 1,060 rows, 12,729 buffers, 29 ms; a scan each: 3.8 ms).
+    arms: list[tuple[str, list]] | None = None
 
     @property
     def scale(self) -> float:
@@ -838,6 +872,16 @@ class Sample:
     def gate_rows(self) -> int:
         """The most sample rows that still open the gate."""
         return int(self.gate / self.scale) if self.gate is not None else -1
+
+
+def share_condition(shares: int, arm: int) -> tuple[str, list]:
+    """The condition "in one of the first `shares` shares" for the `arm`-th arm of an OR: the
+    same keys in another order (or repeated) for each arm, so that no two arms' conditions are
+    equal and the planner keeps each with its arm (see `Sample.arms`)."""
+    keys = [sample_key(n) for n in range(shares)]
+    turn = arm % shares
+    keys = keys[turn:] + keys[:turn] + keys[:1] * (arm // shares)
+    return "a.facet_keys && %s::varchar[]", [keys]
 
 
 def sample_shares(estimate: int) -> int:
@@ -915,17 +959,20 @@ def _listing(
     ctes, selects, params = [], [], []
     gated = ""
     if sample is not None:
-        shares = ""
+        where_sql, where_params = sample.where_sql, sample.params
         if sample.shares < SAMPLE_SHARES:
-            shares = " AND a.facet_keys && %s::varchar[]"
+            arms = sample.arms or [(where_sql, where_params)]
+            ors, where_params = [], []
+            for i, (arm_sql, arm_params) in enumerate(arms):
+                condition, condition_params = share_condition(sample.shares, i)
+                ors.append(f"({arm_sql} AND {condition})")
+                where_params += [*arm_params, *condition_params]
+            where_sql = " OR ".join(ors)
         ctes.append(
             f"s AS MATERIALIZED (SELECT a.id, (a.ctid::text::point)[0] AS block, a.facet_keys "
-            f"FROM {TABLE} a WHERE {sample.where_sql}{shares} LIMIT %s)"
+            f"FROM {TABLE} a WHERE ({where_sql}) LIMIT %s)"
         )
-        params += sample.params
-        if shares:
-            params.append([sample_key(n) for n in range(sample.shares)])
-        params.append(FACET_ROWS)
+        params += [*where_params, FACET_ROWS]
         selects.append("SELECT -3, id, block, NULL::varchar, NULL::bigint FROM s")
         if parts:  # a one-time filter: the parts' scans do not start where it is false
             gated = f" AND (SELECT count(*) FROM s) <= {sample.gate_rows:d}"

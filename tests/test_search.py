@@ -13,7 +13,7 @@ from django.db import connection
 from archive import search as search_module
 from archive.indexing import search_index_update
 from archive.interchange import parse_record
-from archive.models import Article, CharacterText, Rendition
+from archive.models import Article, CharacterText, Rendition, language_codes
 from archive.search import find_spans, search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
 from archive.text.query import parse
@@ -594,8 +594,47 @@ def test_without_rum_matches_expected_many_are_listed_after_a_sample(archive, mo
     assert set(ids(sampled)) == set(ids(exact))
     assert sum(e["count"] for e in sampled.facets["year"]) == exact.count
     monkeypatch.setattr(search_module, "_estimate", lambda *a: search_module.FACET_ROWS)
-    search("港口")
+    search("company")  # words only: the planner's estimate is trusted
     assert seen[-1].sample is None
+    search('"供应链很重要"')  # a phrase of characters: its sample would cost its checks
+    assert seen[-1].sample is None
+    # Characters (and a Chinese word is looked up as characters too): ANALYZE's statistics of
+    # the characters vectors hold too few of them for the planner's estimate to be more than a
+    # guess, so the sample decides.
+    monkeypatch.setattr(search_module, "EXACT_COUNT", 2_000)
+    monkeypatch.setattr(search_module, "LISTING_SHARES", 4)
+    for q in ("港口", "港"):
+        found = search(q)
+        assert seen[-1].sample is not None and seen[-1].ids[0]
+        assert not found.count_is_estimate
+
+
+def test_a_samples_share_keys_go_with_each_version_so_that_the_planner_keeps_them_there(
+    archive, monkeypatch
+):
+    """Each version's arm of a sample's OR gets the share keys of its own (the same keys, in
+    another order), so that the planner scans each vector's index with the share keys instead
+    of taking them out as a common factor and testing every article of the shares."""
+    conditions = [search_module.share_condition(4, arm) for arm in range(9)]
+    assert len({tuple(params[0]) for _sql, params in conditions}) == 9
+    assert all(set(params[0]) == {f"sample:{n}" for n in range(4)} for _s, params in conditions)
+    single = [search_module.share_condition(1, arm)[1][0] for arm in range(3)]
+    assert single == [["sample:0"], ["sample:0", "sample:0"], ["sample:0"] * 3]
+    statements = []
+    execute = search_module._fetch
+    monkeypatch.setattr(
+        search_module, "_fetch", lambda c, sql, *a: statements.append(sql) or execute(c, sql, *a)
+    )
+    monkeypatch.setattr(search_module, "rum_languages", frozenset)
+    monkeypatch.setattr(search_module, "_estimate", lambda *a: search_module.FACET_ROWS + 1)
+    exact = set(ids(search("公司")))
+    sample = next(sql for sql in statements if sql.startswith("WITH s AS"))
+    first_cte = sample.split("), l0 AS")[0]
+    assert first_cte.count("a.facet_keys && %s::varchar[]") == len(language_codes())
+    # The same matches, whichever shares a sample reads.
+    monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
+    monkeypatch.setattr(search_module, "LISTING_SHARES", search_module.SAMPLE_SHARES - 1)
+    assert set(ids(search("公司"))) == exact  # (no article of this archive in share 63)
 
 
 def test_facets_of_more_matches_than_the_sample_say_so(archive, monkeypatch):
