@@ -163,6 +163,9 @@ class SearchPage:
     page_size: int = 20
     hits: list[Hit] = field(default_factory=list)
     facets: dict = field(default_factory=dict)
+    # How many of the matches the facets counted, where they are a sample's (`facets["basis"]`
+    # says so too); 0 where they counted every match.
+    facet_sample: int = 0
     messages: list[str] = field(default_factory=list)
     plan: str = ""
 
@@ -406,7 +409,7 @@ def search(
             if listing is not None and with_facets and result.count:
                 # Before the page: the names of the facets' values are read while the second
                 # connection may still be scanning for it.
-                result.facets = listing.facets(result.count)
+                result.facets, result.facet_sample = listing.facets(result.count)
             ranked = _page_ids(
                 cursor, result, query, where_sql, where_params, sort, offset, prefetched
             )
@@ -840,7 +843,7 @@ def _browse(
         if with_facets and result.count:
             sample = Sample(where_sql, params, sample_shares(result.count))
             listing = _listing(cursor, [], 0, True, sample)
-            result.facets = listing.facets(result.count)
+            result.facets, result.facet_sample = listing.facets(result.count)
     result.hits = _hits(rows, parse(""), seg, "", actors)
     return result
 
@@ -920,11 +923,13 @@ class Listing:
             return len(self.sampled)
         return min(FACET_ROWS, len({pk for found in self.ids for pk in found}))
 
-    def facets(self, count: int) -> dict:
-        """The facets of `count` matches (`_facets`), said to be a sample's where they are."""
+    def facets(self, count: int) -> tuple[dict, int]:
+        """The facets of `count` matches (`_facets`), said to be a sample's where they are; and
+        the sample's size (0 where they counted every match)."""
         rows = self.facet_rows()
         partial = self.from_sample and self.sample.shares < SAMPLE_SHARES
-        return _facets(self.facet_counts, count, rows, sample=partial or count > rows)
+        sampled = partial or count > rows
+        return _facets(self.facet_counts, count, rows, sample=sampled), rows if sampled else 0
 
     def extrapolate(self) -> int:
         """The number of matches of a listing cut at its limit, extrapolated from the share of

@@ -393,8 +393,23 @@ def _query_string(params, **changes) -> str:
     return query.urlencode()
 
 
+def estimated_count(sampled: int, scale: float, total: int) -> int:
+    """A facet's count among all `total` matches, from its count in a sample of them (`scale`:
+    the matches per sampled match), to two significant digits (a sample of 500 says no more),
+    never more than the total."""
+    value = sampled * scale
+    if value < 10:
+        return min(total, max(1, round(value)))
+    digits = len(str(int(value)))
+    return min(total, int(round(value, 2 - digits)))
+
+
 def _facet_groups(result, params) -> list[dict]:
+    """The facets as the page shows them. Where they counted a sample of the matches (more
+    matches than `search` counts facets over), each count is scaled up to all of them and
+    shown as an estimate: "About 1,462 results" above "English 500" read as a contradiction."""
     language = get_language()
+    scale = result.count / result.facet_sample if result.facet_sample else 0.0
     groups = []
     for kind, label in FACET_LABELS.items():
         entries = result.facets.get(kind) or []
@@ -413,7 +428,10 @@ def _facet_groups(result, params) -> list[dict]:
                 {
                     "value": value,
                     "name": name,
-                    "count": entry["count"],
+                    "count": estimated_count(entry["count"], scale, result.count)
+                    if scale
+                    else entry["count"],
+                    "estimated": bool(scale),
                     "active": active,
                     "url": "?"
                     + _query_string(params, page=None, **{kind: None if active else value}),

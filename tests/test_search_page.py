@@ -4,11 +4,15 @@ both UI languages, and the hooks of the actor suggestions (the script itself: te
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
+from archive import search as search_module
+from archive import views as views_module
 from archive.models import Article
+from archive.views import estimated_count
 from tests import factories as f
 from tests.pages import find, text
 from tests.test_actors import actor
@@ -109,6 +113,52 @@ def test_facet_links_filter_and_the_filter_in_force_can_be_removed(client, archi
     content = filtered.content.decode()
     assert re.search(r"Actor:</span> Elon Musk <a href=\"\?q=Pentagon\"", content)
     assert find(filtered, "input", type="hidden", name="actor", value="elon-musk")
+
+
+def test_facets_counted_over_a_sample_show_estimates_for_all_the_matches(
+    client, archive, monkeypatch
+):
+    monkeypatch.setattr(search_module, "FACET_ROWS", 1)
+    response = get(client, "/en/search/", {"q": "Pentagon"})
+    # One of the two matches counted: each facet's count is scaled up to both, said to be an
+    # estimate, and the basis is named (not "2 results" above "English 1").
+    assert "Counts estimated from a sample of 1 match." in text(response)
+    counts = facet_counts(response)
+    assert counts and all(c.startswith("≈") for c in counts)
+    assert "≈\u202f2" in counts  # English: 1 of the 1 counted, 2 of the 2 matches
+    chinese = get(client, "/zh-hans/search/", {"q": "Pentagon"})
+    assert "计数根据 1 条匹配结果的抽样估计。" in text(chinese)
+    # Counted over every match: exact, as before.
+    monkeypatch.undo()
+    exact = get(client, "/en/search/", {"q": "Pentagon"})
+    assert "sample" not in text(exact)
+    assert "2" in facet_counts(exact) and not any("≈" in c for c in facet_counts(exact))
+
+
+def facet_counts(response) -> list[str]:
+    """The text of each facet link's count."""
+    found = re.findall(r'<span class="count">(.*?)</span></li>', response.content.decode())
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in found]
+
+
+def test_estimated_facet_counts_keep_two_significant_digits():
+    assert [estimated_count(n, 2.924, 1462) for n in (139, 7, 1, 0)] == [410, 20, 3, 1]
+    assert estimated_count(3, 1.0, 9) == 3 and estimated_count(1, 400.0, 20_000) == 400
+    # Never above the total it is a part of (1,462 rounded would be 1,500).
+    assert estimated_count(500, 2.924, 1462) == 1462
+
+
+def test_large_counts_are_grouped_in_english(client, archive, monkeypatch):
+    real = search_module.search
+
+    def many(**kwargs):
+        result = real(**kwargs)
+        result.count, result.count_is_estimate = 12_345, True
+        return result
+
+    monkeypatch.setattr(views_module, "search", many)
+    assert "About 12,345 results" in text(get(client, "/en/search/", {"q": "Pentagon"}))
+    assert "约 12345 条结果" in text(get(client, "/zh-hans/search/", {"q": "Pentagon"}))
 
 
 def test_sort_links_and_pagination_keep_the_query(client, archive):
