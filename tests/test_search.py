@@ -11,12 +11,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from archive import search as search_module
-from archive.indexing import search_index_update
+from archive.indexing import search_index_update, segmenter
 from archive.interchange import parse_record
 from archive.models import Article, CharacterText, Rendition, language_codes
 from archive.search import find_spans, search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
-from archive.text.query import parse
+from archive.text.query import MAX_PHRASE_WORDS, compile_query, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +146,31 @@ def test_chinese_phrase(archive):
     assert ids(search('"国防部长周二"')) == ["defense"]
     assert ids(search('"美国国防部长"')) == ["defense"]
     assert ids(search('"供应链很重要"')) == ["defense"]
+
+
+def test_a_long_pasted_chinese_sentence_is_found_by_its_runs_of_characters(archive):
+    """A quoted sentence with its punctuation (more than MAX_PHRASE_WORDS words): each run of
+    characters is an exact string, wherever the text's segmentation cuts — even where the
+    selection ends inside a word (芯片供 of 芯片供应链)."""
+    pasted = "美国国防部长周二访问了南方港口。他说芯片供"
+    assert len(segmenter().cut(pasted)) > MAX_PHRASE_WORDS
+    assert ids(search(f'"{pasted}"')) == ["defense"]
+    assert ids(search('"渔船在清晨回到港口，工人们开始卸货"')) == ["harbor"]
+    # Each run must be there as it is: the runs of two articles together find neither.
+    assert ids(search('"美国国防部长周二访问了南方港口，工人们开始卸货"')) == []
+    match = compile_query(parse(f'"{pasted}"'), segmenter())
+    assert match.op == "chars" and "'国防' <2> '防部'" in match.text and ") & (" in match.text
+    # A short phrase keeps its words' order across the punctuation.
+    assert compile_query(parse('"港口，工人"'), segmenter()).op == "words"
+
+
+def test_a_repeated_term_is_searched_once(archive):
+    once = compile_query(parse("港口 OR 芯片"), segmenter())
+    assert compile_query(parse("港口 OR 芯片 OR 港口 OR 芯片 OR 港口"), segmenter()) == once
+    assert compile_query(parse("港口 芯片 港口"), segmenter()) == compile_query(
+        parse("港口 芯片"), segmenter()
+    )
+    assert set(ids(search("港口 OR 芯片 OR 港口"))) == {"defense", "harbor"}
 
 
 def test_chinese_phrases_are_checked_in_the_versions_character_texts(archive):
