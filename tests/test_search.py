@@ -141,6 +141,13 @@ def test_mixed_script_query(archive):
     assert ids(search("DeepSeek 港口")) == []
 
 
+def test_an_unquoted_sentence_keeps_its_punctuation_between_single_characters(archive):
+    # 了 and 他 are single characters with a full stop between them in the query: each its own
+    # string (了; 他说), not the string 了他说, which no text has.
+    assert ids(search("周二访问了。他说")) == ["defense"]
+    assert ids(search("周二访问了他说")) == []  # side by side, they are one string
+
+
 def test_chinese_phrase(archive):
     assert ids(search('"周二国防部长"')) == []  # both in the text, not in this order
     assert ids(search('"国防部长周二"')) == ["defense"]

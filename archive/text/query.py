@@ -201,7 +201,7 @@ def compile_term(term: Term, segmenter: Segmenter, *, alone: bool = True) -> Mat
             return _long_phrase(text, segmenter) or words(quote(" ".join(found)))
         return words(quote(" ".join(found)))
     parts = []
-    joined = _join_single_characters(found)
+    joined = _join_single_characters(found, split_joined_words(text))
     alone = alone and len(joined) == 1
     for word in joined:
         if not has_cjk(word):  # a Latin word
@@ -252,13 +252,25 @@ def _latin_words(text: str, segmenter: Segmenter) -> list[str]:
     return [w for w in segmenter.cut(text) if _WORDISH.search(w) and not has_cjk(w)]
 
 
-def _join_single_characters(words: list[str]) -> list[str]:
+def _join_single_characters(words: list[str], source: str) -> list[str]:
     """Adjacent one-character Chinese words go back together (我的, 当国): the query means those
-    characters side by side, not each of them anywhere in the text."""
+    characters side by side, not each of them anywhere in the text. Side by side in `source`
+    (the text the words were cut from), not only in the list: the segmenter leaves out the
+    punctuation between them (于，号，名 are three characters, not the string 于号名)."""
     joined: list[str] = []
     run = ""
+    position = end = 0
     for word in words:
+        start = source.find(word, position)
+        adjacent = start == end
+        if start >= 0:
+            position = end = start + len(word)
+        else:  # not found as it is (never expected): next to nothing
+            end = -1
         if len(word) == 1 and has_cjk(word):
+            if run and not adjacent:
+                joined.append(run)
+                run = ""
             run += word
             continue
         if run:
