@@ -1255,6 +1255,8 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     where the words alone have few matches, else the head plan."""
     if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
         return None
+    if known_matches(query) > RUM_MAX:  # alternatives of common words: their scan is long
+        return None
     if not query.one_term and ((query.exact and query.phrase) or result.count > RUM_MAX_SEVERAL):
         # A phrase: RUM scores every article holding all its words, which may be many more
         # than its matches: ranking the list is cheaper. Several words with too many matches:
@@ -1455,16 +1457,18 @@ def common_lexemes() -> dict[str, dict[str, int]]:
 
 
 def known_matches(query: Query) -> int:
-    """At least how many articles hold the words of a one-term query (or one of its
-    alternatives) in some searched version, from `common_lexemes`: 0 for words not among the
-    commonest. Known before any statement about the query."""
+    """At least how many index entries RUM's scan of a one-term query reads: the articles that
+    hold the word in some searched version, from `common_lexemes` (0 for a word not among the
+    commonest); for alternatives, the sum of each one's (the scan reads every alternative's
+    entries: 24 common words ORed, 20,000 matches at 20,000 articles, scored in 212 ms where
+    one common word's 20,000 take ~10). Known before any statement about the query."""
     if not query.lexemes:
         return 0
     common = common_lexemes()
-    lexemes = [x.replace("''", "'") for x in _QUOTED.findall(query.lexemes)]
-    return max(
-        (common.get(code, {}).get(lexeme, 0) for code in query.languages for lexeme in lexemes),
-        default=0,
+    lexemes = dict.fromkeys(x.replace("''", "'") for x in _QUOTED.findall(query.lexemes))
+    return sum(
+        max((common.get(code, {}).get(lexeme, 0) for code in query.languages), default=0)
+        for lexeme in lexemes
     )
 
 
