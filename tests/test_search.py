@@ -669,6 +669,22 @@ def test_a_samples_share_keys_go_with_each_version_so_that_the_planner_keeps_the
     assert set(ids(search("公司"))) == exact  # (no article of this archive in share 63)
 
 
+def test_a_short_page_makes_an_estimated_count_exact_and_an_empty_one_says_so(archive, monkeypatch):
+    """Every plan pages through all the matches: the first page short of a full one is the
+    last, and the count is then known. A page past it says so (the estimate was too high)."""
+    monkeypatch.setattr(search_module, "rum_languages", frozenset)
+    monkeypatch.setattr(search_module, "HUGE", 0)  # only a sample, and the planner's estimate
+    monkeypatch.setattr(search_module, "_estimate", lambda *a: 50)
+    first = search("港口", page_size=1)
+    assert (first.count, first.count_is_estimate, ids(first)) == (50, True, ["defense"])
+    assert search("港口", page=2, page_size=1).count_is_estimate  # full: maybe not the last
+    short = search("港口", page_size=3)
+    assert (short.count, short.count_is_estimate, ids(short)) == (2, False, ["defense", "harbor"])
+    past = search("港口", page=3, page_size=1)
+    assert past.hits == [] and past.count_is_estimate
+    assert past.messages == [str(search_module.MESSAGES["past_the_end"])]
+
+
 def test_facets_of_more_matches_than_the_sample_say_so(archive, monkeypatch):
     monkeypatch.setattr(search_module, "FACET_ROWS", 1)
     facets = search("港口").facets

@@ -178,6 +178,13 @@ def test_sort_links_and_pagination_keep_the_query(client, archive):
     )
 
 
+def test_a_page_past_the_last_result_is_not_called_nothing_matched(client, archive):
+    response = get(client, "/en/search/", {"q": "Pentagon", "page": "3"})
+    assert "Nothing matched" not in text(response)
+    assert "No results on this page." in text(response)
+    assert find(response, "a", href="?q=Pentagon")  # back to the first page
+
+
 def test_messages_and_errors_are_shown(client, archive):
     response = get(client, "/en/search/", {"q": "-google"})
     assert "cannot only exclude" in text(response)
