@@ -413,9 +413,14 @@ def search(
                 # Before the page: the names of the facets' values are read while the second
                 # connection may still be scanning for it.
                 result.facets, result.facet_sample = listing.facets(result.count)
-            ranked = _page_ids(
-                cursor, result, query, where_sql, where_params, sort, offset, prefetched
-            )
+            if offset and offset >= result.count and not result.count_is_estimate:
+                # Past the last match: no statement. (Past an estimate, the page is looked for:
+                # a sample's estimate can be far too low in a small archive.)
+                ranked = []
+            else:
+                ranked = _page_ids(
+                    cursor, result, query, where_sql, where_params, sort, offset, prefetched
+                )
         finally:
             if prefetched is not None:
                 prefetched.discard()

@@ -399,9 +399,9 @@ def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
     monkeypatch.setattr(search_module, "HUGE", 0)
     monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)  # with RUM, known by listing
     monkeypatch.setattr(search_module, "RUM_MAX", 0)  # beyond what a RUM index would rank too
-    result = search("港口")
+    result = search("港口", page_size=1)  # (a page short of full is the last: its count exact)
     assert result.count_is_estimate
-    assert set(ids(result)) == {"defense", "harbor"}
+    assert set(ids(search("港口"))) == {"defense", "harbor"}
     assert ids(search("港口", sort="date")) == ["defense", "harbor"]
     first, second = search("港口", page_size=1), search("港口", page=2, page_size=1)
     assert ids(first) + ids(second) == ["defense", "harbor"]
@@ -442,7 +442,10 @@ def test_pages_by_date_beyond_the_listing_take_the_newest_years_first(monkeypatc
     monkeypatch.setattr(search_module, "_by_year", lambda *a: years.append(a) or by_year(*a))
     for size in (1, 3, 4, 20):
         pages = [search("码头", sort="date", page=n, page_size=size) for n in range(1, 12)]
-        assert pages[0].count_is_estimate
+        if size < len(expected):
+            assert pages[0].count_is_estimate
+        else:  # a page short of full is the last: the count is known
+            assert (pages[0].count, pages[0].count_is_estimate) == (len(expected), False)
         assert [x for page in pages for x in ids(page)] == expected
     assert years  # the years' plan answered
 
@@ -483,7 +486,7 @@ def test_year_filter_and_counts_beyond_the_listing(archive, monkeypatch):
     add("old-port", zh=("旧港口", "港口旧事。"), en=None, published="2019-05-01")
     monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
     monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 1)
-    result = search("港口")
+    result = search("港口", page_size=1)
     assert result.count_is_estimate and result.count >= 2
     assert ids(search("港口", year=2019)) == ["old-port"]
     monkeypatch.setattr(search_module, "HUGE", 0)
@@ -538,9 +541,10 @@ def test_article_queries_do_not_fetch_the_stored_vectors(archive):
 def test_counts_of_huge_result_sets_are_estimated(archive, monkeypatch):
     monkeypatch.setattr(search_module, "EXACT_COUNT", 0)
     monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)
-    result = search("港口")
+    result = search("港口", page_size=1)
     assert result.count_is_estimate
     assert result.count >= 1
+    assert not search("港口").count_is_estimate  # a page short of full: the count is known
 
 
 # --- visibility --------------------------------------------------------------------------------
@@ -620,10 +624,10 @@ def test_without_rum_matches_expected_many_are_listed_after_a_sample(archive, mo
     # A sample of every share (to see every match in a small archive), with a gate it fails.
     monkeypatch.setattr(search_module, "LISTING_SHARES", search_module.SAMPLE_SHARES)
     monkeypatch.setattr(search_module, "EXACT_COUNT", 1)
-    sampled = search("港口")
+    sampled = search("港口", page_size=1)
     assert all(found == [] for found in seen[-1].ids)  # the listing's scans never ran
     assert sampled.count_is_estimate and sampled.count == exact.count
-    assert set(ids(sampled)) == set(ids(exact))
+    assert set(ids(search("港口"))) == set(ids(exact))
     assert sum(e["count"] for e in sampled.facets["year"]) == exact.count
     monkeypatch.setattr(search_module, "_estimate", lambda *a: search_module.FACET_ROWS)
     search("company")  # words only: the planner's estimate is trusted
@@ -683,6 +687,11 @@ def test_a_short_page_makes_an_estimated_count_exact_and_an_empty_one_says_so(ar
     past = search("港口", page=3, page_size=1)
     assert past.hits == [] and past.count_is_estimate
     assert past.messages == [str(search_module.MESSAGES["past_the_end"])]
+    # Past an exact count, the page is not looked for.
+    monkeypatch.undo()
+    assert search("港口", page=3, page_size=1).count == 2  # exact
+    monkeypatch.setattr(search_module, "_page_ids", None)
+    assert search("港口", page=3, page_size=1).hits == []
 
 
 def test_facets_of_more_matches_than_the_sample_say_so(archive, monkeypatch):
