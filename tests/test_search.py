@@ -694,6 +694,22 @@ def test_a_short_page_makes_an_estimated_count_exact_and_an_empty_one_says_so(ar
     assert search("港口", page=3, page_size=1).hits == []
 
 
+def test_a_page_far_past_an_estimate_from_a_full_sample_is_not_looked_for(archive, monkeypatch):
+    monkeypatch.setattr(search_module, "rum_languages", frozenset)
+    monkeypatch.setattr(search_module, "HUGE", 0)
+    monkeypatch.setattr(search_module, "_estimate", lambda *a: 50)
+    monkeypatch.setattr(search_module, "FACET_ROWS", 1)  # a sample of one is a full one
+    first = search("港口", page_size=1)
+    assert (first.count, first.count_is_estimate, first.facet_sample) == (50, True, 1)
+    looked = []
+    page_ids = search_module._page_ids
+    monkeypatch.setattr(search_module, "_page_ids", lambda *a: looked.append(a) or page_ids(*a))
+    far = search("港口", page=101, page_size=1)  # starts at twice the estimate
+    assert far.hits == [] and not looked
+    assert far.messages == [str(search_module.MESSAGES["past_the_end"])]
+    assert search("港口", page=100, page_size=1).hits == [] and looked  # within: looked for
+
+
 def test_facets_of_more_matches_than_the_sample_say_so(archive, monkeypatch):
     monkeypatch.setattr(search_module, "FACET_ROWS", 1)
     facets = search("港口").facets
