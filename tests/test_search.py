@@ -4,6 +4,7 @@ ranking, filters, facets, highlights, the stored index, and the API's shape."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from archive import search as search_module
-from archive.indexing import search_index_update, segmenter
+from archive.indexing import search_index_update, segmenter, stale_article_ids
 from archive.interchange import parse_record
 from archive.models import Article, CharacterText, Rendition, language_codes
 from archive.search import find_spans, search
@@ -128,6 +129,31 @@ def test_a_substring_that_is_not_a_word_is_found_on_characters(archive):
 def test_traditional_script_finds_simplified_text(archive):
     assert ids(search("國防部長")) == ["defense"]
     assert ids(search("蒸餾")) == ["distill"]
+
+
+def test_characters_that_simplify_into_the_cjk_extensions_are_indexed_by_character(archive):
+    # t2s turns 鶗 and 鰤 into 𫛸 and 𫚕 (CJK extension C): their characters and the text around
+    # them are indexed like any other, whichever script the text or the query is in.
+    add("bird", zh=("鶗鴂之鳴", "春分前後，鶗鴂先鳴，漁人捕鰤魚。"))
+    for query in ("𫛸", "鶗", "鶗鴂", "捕鰤", "𫚕鱼", "鴂先"):
+        assert ids(search(query)) == ["bird"], query
+    assert "<mark>鶗</mark>" in search("鶗").hits[0].snippets["zh-hans"]
+
+
+def test_the_migration_reindexes_only_the_articles_with_extension_characters(archive):
+    migration = importlib.import_module("archive.migrations.0017_reindex_cjk_extension_characters")
+    add("bird", zh=("鶗鴂之鳴", "春分前後，鶗鴂先鳴。"))
+    add("fish", zh=("鱼市", "渔人捕𫚕鱼。"))
+    with connection.cursor() as cursor:  # as an archive indexed before the migration was
+        cursor.execute("UPDATE archive_article SET search_chars_zh_hans = NULL")
+    stale = set(stale_article_ids())
+    assert len(stale) == Article.objects.count()
+    with connection.schema_editor() as editor:
+        migration.reindex(None, editor)
+    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+    assert left == {"defense", "distill", "harbor", "deepseek"}
+    assert ids(search("鶗")) == ["bird"]
+    assert ids(search("𫚕")) == ["fish"]
 
 
 def test_full_width_latin_and_case_are_normalised(archive):

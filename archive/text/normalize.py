@@ -11,8 +11,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# CJK Unified Ideographs with extensions A–B and compatibility ideographs: what we segment.
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df"
+# CJK Unified Ideographs with their extensions A–I and compatibility ideographs: what we segment
+# and index by character. OpenCC's t2s writes some simplified forms that exist only in extensions
+# C–F (鶗 → 𫛸, 鰤 → 𫚕): a text of them must be indexed as the query of them is.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ee5f\U00030000-\U000323af"
 _CJK_RUN = re.compile(f"[{CJK}]")
 
 

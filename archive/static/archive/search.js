@@ -14,7 +14,7 @@
 
   var DELAY = 200; // ms of quiet typing before asking the server
   var LIMIT = 8;
-  var CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+  var CJK = /[\u3400-\u9fff\uf900-\ufaff\u{20000}-\u{323af}]/u;
   var counter = 0;
 
   function tag(code) {
