@@ -449,6 +449,63 @@ def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
         assert cursor.fetchone() == ("on", "on")
 
 
+def test_a_walk_tests_characters_in_the_character_text_and_in_the_vector_without_it(
+    monkeypatch,
+):
+    """Walking the date index tests each row: characters are looked for in the version's
+    `CharacterText` (a few kB) rather than its characters vector (every character and pair,
+    with positions); an article without the text yet is tested on its vector. Either way the
+    same pages as the bitmap's."""
+    days = ["2026-03-01", "2025-07-01", "2024-01-01", "2023-05-05", "2021-01-01", None]
+    for i, day in enumerate(days):
+        add(f"w{i}", zh=(f"码头{i}", "码头新闻，国防部长讲话。"), en=None, published=day)
+    add("w-other", zh=("渔船", "渔船回来了。"), en=None, published="2026-04-01")
+    expected = [f"w{i}" for i in range(len(days))]  # (the undated last)
+    by_characters = ["码", "码头新", '"码头新闻"', "码 国防部长"]
+    queries = [*by_characters, "国防部长", "码头 -渔船"]
+
+    def pages(q):
+        return [ids(search(q, sort="date", page=n, page_size=2)) for n in (1, 2, 3)]
+
+    bitmap = {q: pages(q) for q in queries}
+    assert all(sum(found, []) == expected for found in bitmap.values())
+
+    monkeypatch.setattr(search_module, "HUGE", 0)  # pages walk the date index
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)
+    monkeypatch.setattr(search_module, "RUM_MAX", 0)
+    walks = []
+    walk = search_module._walk
+
+    def spy(cursor, query, where_sql, params, limit, offset):
+        statements = []
+
+        def record(execute, sql, sql_params, many, context):
+            statements.append(sql)
+            return execute(sql, sql_params, many, context)
+
+        with connection.execute_wrapper(record):
+            found = walk(cursor, query, where_sql, params, limit, offset)
+        walks.append((found is not None, next(s for s in statements if " hit " in s)))
+        return found
+
+    monkeypatch.setattr(search_module, "_walk", spy)
+    for q in queries:
+        walks.clear()
+        assert pages(q) == bitmap[q], q
+        assert walks and all(found for found, _sql in walks), q  # the walks found the pages
+        if q in by_characters:
+            for _found, sql in walks:
+                assert "strpos(t.characters" in sql, q
+                # the vector only where an article has no text
+                assert "search_chars_zh_hans @@" not in sql.replace(
+                    "), a.search_chars_zh_hans @@", ""
+                ), q
+
+    # Without its text (an archive indexed before migration 0016), the vector answers.
+    CharacterText.objects.filter(article__external_id__in=["w1", "w4"]).delete()
+    assert {q: pages(q) for q in queries} == bitmap
+
+
 def test_pages_by_date_beyond_the_listing_take_the_newest_years_first(monkeypatch):
     days = ["2026-03-01", "2026-03-01", "2025-07-01", "2024-01-01", "2023-05-05", "2021-01-01"]
     days += ["2019-12-31", "2010-06-01", None, None]
