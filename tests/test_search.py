@@ -506,6 +506,44 @@ def test_a_walk_tests_characters_in_the_character_text_and_in_the_vector_without
     assert {q: pages(q) for q in queries} == bitmap
 
 
+def test_a_page_deeper_than_walking_pays_is_sorted_from_the_bitmap(monkeypatch):
+    """A walk may test at most a WALK_SHARE-th of the matches (testing a row costs several times
+    what reading a match from the bitmap does): a deeper page is sorted from all of them, with
+    no walk at all — but for a query with an exclusion, which is tested on each row either way.
+    The same pages."""
+    days = ["2026-03-01", "2025-07-01", "2024-01-01", "2023-05-05", "2021-01-01", None, None]
+    for i, day in enumerate(days):
+        add(f"d{i}", zh=(f"码头{i}", "码头新闻。"), en=None, published=day)
+    add("d-boat", zh=("码头渔船", "渔船回来了。"), en=None, published="2026-05-01")
+    monkeypatch.setattr(search_module, "HUGE", 0)  # pages walk the date index
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)
+    monkeypatch.setattr(search_module, "RUM_MAX", 0)
+    monkeypatch.setattr(search_module, "WALK_ROWS_MIN", 1)
+    monkeypatch.setattr(search_module, "WALK_SHARE", 3)
+    walks = []
+    walk = search_module._walk
+
+    def spy(cursor, query, where_sql, params, limit, offset):
+        found = walk(cursor, query, where_sql, params, limit, offset)
+        walks.append((offset + limit, query.matches, found is not None))
+        return found
+
+    monkeypatch.setattr(search_module, "_walk", spy)
+    dated = ["d0", "d1", "d2", "d3", "d4", "d6", "d5"]  # the undated last, the newest id first
+    for q, expected, share in (("码头", ["d-boat", *dated], True), ("码头 -渔船", dated, False)):
+        walks.clear()
+        pages = [ids(search(q, sort="date", page=n, page_size=1)) for n in range(1, 10)]
+        assert [x for page in pages for x in page] == expected, q
+        assert walks
+        for wanted, matches, walked in walks:
+            assert matches > 0
+            within = wanted <= len(expected)  # (past the last match, a walk reaches the end)
+            pays = not share or wanted <= max(1, matches // 3)
+            assert walked == (within and pays), (q, wanted, matches)
+        assert any(walked for *_n, walked in walks)
+        assert not share or not all(walked for *_n, walked in walks)
+
+
 def test_pages_by_date_beyond_the_listing_take_the_newest_years_first(monkeypatch):
     days = ["2026-03-01", "2026-03-01", "2025-07-01", "2024-01-01", "2023-05-05", "2021-01-01"]
     days += ["2019-12-31", "2010-06-01", None, None]
@@ -523,13 +561,15 @@ def test_pages_by_date_beyond_the_listing_take_the_newest_years_first(monkeypatc
     years = []
     by_year = search_module._by_year
     monkeypatch.setattr(search_module, "_by_year", lambda *a: years.append(a) or by_year(*a))
-    for size in (1, 3, 4, 20):
-        pages = [search("码头", sort="date", page=n, page_size=size) for n in range(1, 12)]
-        if size < len(expected):
-            assert pages[0].count_is_estimate
-        else:  # a page short of full is the last: the count is known
-            assert (pages[0].count, pages[0].count_is_estimate) == (len(expected), False)
-        assert [x for page in pages for x in ids(page)] == expected
+    for before in (2_000, 3, 0):  # the years one by one up to, and beyond, this many matches
+        monkeypatch.setattr(search_module, "YEARS_BEFORE", before)
+        for size in (1, 3, 4, 20):
+            pages = [search("码头", sort="date", page=n, page_size=size) for n in range(1, 12)]
+            if size < len(expected):
+                assert pages[0].count_is_estimate
+            else:  # a page short of full is the last: the count is known
+                assert (pages[0].count, pages[0].count_is_estimate) == (len(expected), False)
+            assert [x for page in pages for x in ids(page)] == expected, (before, size)
     assert years  # the years' plan answered
 
 
