@@ -1215,7 +1215,8 @@ def main(argv: list[str] | None = None) -> None:
     passes = [list(engines)]
     if args.separate_passes and "ours" in engines:
         passes = [["ours"], [name for name in engines if name != "ours"]]
-    slowest = []
+    slowest: list[BenchQuery] = []
+    deep_lines: list[str] = []
     for names_now in passes:
         if args.separate_passes and "ours" not in names_now:
             log(f"separate passes: the reference's {benchlib.fmt_bytes(reference.reopen())} read")
@@ -1233,6 +1234,7 @@ def main(argv: list[str] | None = None) -> None:
             slowest = sorted(measured, key=lambda q: -q.results["ours"]["ms"])[:15]
             for q in slowest:
                 q.results["ours"]["profile"] = ours_profile(q.params)
+            deep_lines = deep_pages(queries)
     names = list(engines)
 
     if not args.skip_naive:
@@ -1280,6 +1282,9 @@ def main(argv: list[str] | None = None) -> None:
     if slow_lines:
         print("\nSlowest queries (ours):")
         print("\n".join(slow_lines))
+    if deep_lines:
+        print("\nDeeper pages of the huge result sets (ours, median ms):")
+        print("\n".join(deep_lines))
     if found:
         print(f"\nSuspicious results ({len(found)}):")
         print("\n".join(f"- {line}" for line in found[:60]))
@@ -1316,12 +1321,52 @@ def main(argv: list[str] | None = None) -> None:
             args,
             names,
             slow_lines,
+            deep_lines,
         )
         key = f"search-bench-{total}-{_db_key(db)}"
         if args.pg_set:
             key += "-" + "-".join(re.sub(r"[^a-z0-9]+", "-", x.lower()) for x in args.pg_set)
         benchlib.write_section(key, section)
         log(f"wrote the section to {benchlib.BENCHMARKS}")
+
+
+DEEP_CLASSES = ("zh-1char", "zh-common", "en-common")  # the huge result sets
+DEEP_PAGES = (2, 50, 500)  # and the last page of the (estimated) count
+
+
+def deep_pages(queries: list[BenchQuery], per_class: int = 3) -> list[str]:
+    """Pages past the first of the huge result sets, through the API's path (ours only: the
+    reference pages by offset in memory): the first `per_class` queries of each of DEEP_CLASSES,
+    by relevance and by date, each page once. Markdown lines: the median ms per page."""
+    run = ours_engine()
+    times: dict[tuple[str, str], list[float]] = {}
+    for cls in DEEP_CLASSES:
+        for query in [q for q in queries if q.cls == cls][:per_class]:
+            count = query.results.get("ours", {}).get("count", 0)
+            last = max(1, min(10_000, math.ceil(count / 20)))
+            for sort in ("relevance", "date"):
+                for page in (*DEEP_PAGES, last):
+                    label = "last" if page == last and page not in DEEP_PAGES else str(page)
+                    params = {**query.params, "sort": sort, "page": str(page)}
+                    result = timed(run, params)
+                    if "error" not in result:
+                        times.setdefault((sort, label), []).append(result["ms"])
+    if not times:
+        return []
+    labels = [*map(str, DEEP_PAGES), "last"]
+    lines = [
+        "| sort | " + " | ".join(f"page {x}" for x in labels) + " |",
+        "|---|" + "---|" * len(labels),
+    ]
+    for sort in ("relevance", "date"):
+        cells = [
+            f"{fmt_ms(statistics.median(times[(sort, x)]))} (n={len(times[(sort, x)])})"
+            if times.get((sort, x))
+            else "–"
+            for x in labels
+        ]
+        lines.append(f"| {sort} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _page_parts(queries: list[BenchQuery]) -> list[str]:
@@ -1370,6 +1415,7 @@ def render_section(
     args,
     names,
     slow_lines,
+    deep_lines=(),
 ) -> str:
     import importlib.metadata
 
@@ -1459,6 +1505,16 @@ def render_section(
             "",
         ]
         lines += slow_lines[:10]
+    if deep_lines:
+        lines += [
+            "",
+            "Pages past the first of the huge result sets (ours; each of the first three queries "
+            f"of {', '.join(DEEP_CLASSES)} at pages {', '.join(map(str, DEEP_PAGES))} and at "
+            "the last page of its count, by relevance and by date, once each, right after the "
+            "measured pass; median ms):",
+            "",
+            *deep_lines,
+        ]
     if "ours" not in names:
         lines += ["", "**ours was not measured**: `archive.api.search_response` did not exist."]
     if found:
