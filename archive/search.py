@@ -341,7 +341,7 @@ def search(
         ):
             statements = _rum_statements(query, offset + page_size)
             prefetched = concurrent.submit(
-                lambda cursor: _rum_top(cursor, statements, offset + page_size)
+                lambda cursor: _rum_top(cursor, statements, offset + page_size, offset)
             )
         per_version = []  # each version's match with the filters (their OR is where_sql's)
         for code in languages:
@@ -1401,12 +1401,12 @@ def _rum_page(
     hold the page: nothing below the cuts could outrank them."""
     wanted = offset + limit
     if top is None:  # not already run on the helper's connection (`_rum_top`)
-        top = _rum_top(cursor, _rum_statements(query, wanted), wanted)
-    candidates, full, scored = top
+        top = _rum_top(cursor, _rum_statements(query, wanted), wanted, offset)
+    candidates, full, scored, sliced = top
     rows: list = []
     if scored:
         scored = sorted(scored, key=lambda row: (-row[1], candidates[row[0]]))
-        page = scored[offset : offset + limit]
+        page = scored if sliced else scored[offset : offset + limit]
         page.sort(key=lambda row: (row[2] or dt.date.min, row[0]), reverse=True)
         page.sort(key=lambda row: row[1], reverse=True)  # stable: newest first on ties
         rows = [(pk, score) for pk, score, _date in page]
@@ -1460,9 +1460,17 @@ def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
     )
 
 
-def _rum_top(cursor, statements: tuple[str, list, str, list], wanted: int) -> tuple:
+def _rum_top(
+    cursor, statements: tuple[str, list, str, list], wanted: int, offset: int = 0
+) -> tuple:
     """Run `_rum_statements`: (candidates: id → its best position in a version's order, whether
-    some version has more matches of the words than `wanted`, the candidates' (id, score, date))."""
+    some version has more matches of the words than `wanted`, the candidates' (id, score, date),
+    whether those are only the page's).
+
+    The candidates of several versions are merged by their scores, so each is scored (reading
+    its vectors, ~20 µs). Where one version alone has matches of the words (a Chinese word in
+    the Chinese versions), its order is the page's: only the page's slice of it (from `offset`)
+    is scored — page 500 of a common word scored 20 candidates, not 10,000."""
     scan_sql, scan_params, rank_sql, rank_params = statements
     found: dict[int, list[int]] = {}  # version → its ids in the index's order
     for i, pk in _fetch(cursor, scan_sql, scan_params, RUM_SCAN):
@@ -1474,10 +1482,12 @@ def _rum_top(cursor, statements: tuple[str, list, str, list], wanted: int) -> tu
         for position, pk in enumerate(version_ids):
             candidates[pk] = min(position, candidates.get(pk, position))
     scored: list = []
-    if candidates:
-        cursor.execute(rank_sql, [*rank_params, sorted(candidates)])
+    sliced = offset > 0 and len(found) == 1
+    wanted_ids = next(iter(found.values()))[offset:wanted] if sliced else sorted(candidates)
+    if wanted_ids:
+        cursor.execute(rank_sql, [*rank_params, wanted_ids])
         scored = cursor.fetchall()
-    return candidates, full, scored
+    return candidates, full, scored, sliced
 
 
 def _database_key() -> tuple:

@@ -334,3 +334,44 @@ def test_alternatives_of_common_words_are_weighed_by_all_their_entries(
     assert either.count == 10  # (every piece has 港口)
     monkeypatch.setattr(search_module, "RUM_MAX", 19)
     assert search("港口 OR 天气", page_size=20).plan == "rum"
+
+
+def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
+    rum, ports, monkeypatch
+):
+    """The candidates of several versions are merged by their scores; where only one version
+    holds the words (港口 in the Chinese ones), its index's order is the pages' order, and a
+    later page scores only its own candidates. The pages are those of ranking every match."""
+    for i in range(4):  # a name in both versions
+        add(
+            f"name-{i}",
+            zh=(f"消息{i}", "Graquo 公司发布新模型。" * (1 + i % 2)),
+            en=(f"News {i}", "Graquo released a new model. " * (2 - i % 2)),
+            published=f"202{i}-05-01",
+        )
+    scored = []
+    top = search_module._rum_top
+
+    def spy(cursor, statements, wanted, offset=0):
+        found = top(cursor, statements, wanted, offset)
+        scored.append((offset, len(found[2]), found[3]))
+        return found
+
+    monkeypatch.setattr(search_module, "_rum_top", spy)
+    for q, versions in (("港口", 1), ("Graquo", 2)):
+        scored.clear()
+        pages = _all_pages(q, 3)
+        assert {p.plan for p in pages} == {"rum"}, q
+        later = [(n, sliced) for offset, n, sliced in scored if offset]
+        assert later, q
+        if versions == 1:
+            assert all(sliced and n <= 3 for n, sliced in later), scored
+        else:
+            assert not any(sliced for _n, sliced in later), scored
+        monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 1_000)
+        everything = search(q, page_size=50)
+        assert everything.plan == "rank-all"
+        monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
+        found = [hit for p in pages for hit in p.hits]
+        assert sorted(ids(everything)) == sorted(h.article.external_id for h in found), q
+        assert [h.score for h in found] == [h.score for h in everything.hits], q
