@@ -506,11 +506,13 @@ def test_a_walk_tests_characters_in_the_character_text_and_in_the_vector_without
     assert {q: pages(q) for q in queries} == bitmap
 
 
-def test_a_page_deeper_than_walking_pays_is_sorted_from_the_bitmap(monkeypatch):
+@pytest.mark.parametrize("table_rows", [0, 12])
+def test_a_page_deeper_than_walking_pays_is_sorted_from_the_bitmap(monkeypatch, table_rows):
     """A walk may test at most a WALK_SHARE-th of the matches (testing a row costs several times
-    what reading a match from the bitmap does): a deeper page is sorted from all of them, with
-    no walk at all — but for a query with an exclusion, which is tested on each row either way.
-    The same pages."""
+    what reading a match from the bitmap does), and is not started for a page that it would
+    need more rows for, at the matches' share of the table (as ANALYZE counted it; unknown
+    before): a deeper page is sorted from all of them — but for a query with an exclusion,
+    which is tested on each row either way. The same pages."""
     days = ["2026-03-01", "2025-07-01", "2024-01-01", "2023-05-05", "2021-01-01", None, None]
     for i, day in enumerate(days):
         add(f"d{i}", zh=(f"码头{i}", "码头新闻。"), en=None, published=day)
@@ -520,6 +522,7 @@ def test_a_page_deeper_than_walking_pays_is_sorted_from_the_bitmap(monkeypatch):
     monkeypatch.setattr(search_module, "RUM_MAX", 0)
     monkeypatch.setattr(search_module, "WALK_ROWS_MIN", 1)
     monkeypatch.setattr(search_module, "WALK_SHARE", 3)
+    monkeypatch.setattr(search_module, "archive_rows", lambda: table_rows)
     walks = []
     walk = search_module._walk
 
@@ -538,7 +541,8 @@ def test_a_page_deeper_than_walking_pays_is_sorted_from_the_bitmap(monkeypatch):
         for wanted, matches, walked in walks:
             assert matches > 0
             within = wanted <= len(expected)  # (past the last match, a walk reaches the end)
-            pays = not share or wanted <= max(1, matches // 3)
+            needed = int(wanted * table_rows / matches) if table_rows > matches else wanted
+            pays = not share or needed <= max(1, matches // 3)
             assert walked == (within and pays), (q, wanted, matches)
         assert any(walked for *_n, walked in walks)
         assert not share or not all(walked for *_n, walked in walks)
