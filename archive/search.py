@@ -1526,19 +1526,17 @@ def rum_languages() -> frozenset[str]:
 # ANALYZE's commonest lexemes of each version's words vector, per database, read again after
 # ELEMENT_STATS_TTL seconds (ANALYZE itself runs after large writes, not per search).
 ELEMENT_STATS_TTL = 600.0
-_ELEMENT_STATS: dict[tuple, tuple[float, dict[str, dict[str, int]]]] = {}
+_ELEMENT_STATS: dict[tuple, tuple[float, dict[str, dict[str, int]], int]] = {}
 
 
-def common_lexemes() -> dict[str, dict[str, int]]:
-    """Language → {lexeme: articles whose words vector holds it} for the commonest lexemes as
-    ANALYZE last counted them (`pg_stats`' most common elements, at most 1,000 a column, times
-    the table's rows); empty before any ANALYZE. A word in a quarter of the archive is among
-    them whatever the archive's size."""
+def _element_stats() -> tuple[dict[str, dict[str, int]], int]:
+    """`common_lexemes` and `archive_rows`, read in one statement per database and
+    ELEMENT_STATS_TTL."""
     key = _database_key()
     now = time.monotonic()
     cached = _ELEMENT_STATS.get(key)
     if cached is not None and now - cached[0] < ELEMENT_STATS_TTL:
-        return cached[1]
+        return cached[1], cached[2]
     columns = {search_column(code): code for code in language_codes()}
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1558,19 +1556,23 @@ def common_lexemes() -> dict[str, dict[str, int]]:
                 lexeme: int(share * tuples)
                 for lexeme, share in zip(elements, shares[: len(elements)], strict=True)
             }
-    _ELEMENT_STATS[key] = (now, found)
-    _ARCHIVE_ROWS[key] = max(0, int(max((row[3] or 0 for row in rows), default=0)))
-    return found
+    table_rows = max(0, int(max((row[3] or 0 for row in rows), default=0)))
+    _ELEMENT_STATS[key] = (now, found, table_rows)
+    return found, table_rows
 
 
-_ARCHIVE_ROWS: dict[tuple, int] = {}
+def common_lexemes() -> dict[str, dict[str, int]]:
+    """Language → {lexeme: articles whose words vector holds it} for the commonest lexemes as
+    ANALYZE last counted them (`pg_stats`' most common elements, at most 1,000 a column, times
+    the table's rows); empty before any ANALYZE. A word in a quarter of the archive is among
+    them whatever the archive's size."""
+    return _element_stats()[0]
 
 
 def archive_rows() -> int:
-    """The article table's rows as ANALYZE last counted them (`common_lexemes`' statement
-    reads it, and so it is as fresh); 0 before any ANALYZE."""
-    common_lexemes()
-    return _ARCHIVE_ROWS.get(_database_key(), 0)
+    """The article table's rows as ANALYZE last counted them (read with `common_lexemes`);
+    0 before any ANALYZE."""
+    return _element_stats()[1]
 
 
 def known_matches(query: Query) -> int:
