@@ -417,8 +417,7 @@ def search(
             if not query.exact:  # an estimate (never below what was seen)
                 result.count, result.count_is_estimate = max(estimate, len(ids)), True
             if listing is not None and with_facets and result.count:
-                # Before the page: the names of the facets' values are read while the second
-                # connection may still be scanning for it.
+                # Their values are named with the page's articles (`_hits`).
                 result.facets, result.facet_sample = listing.facets(result.count)
             if offset and offset >= result.count * _past(result):
                 # Past the last match: no statement (page 10,000 of 100 of a character in every
@@ -439,7 +438,7 @@ def search(
             result.count, result.count_is_estimate = offset + len(ranked), False
         elif page > 1:
             result.messages.append(str(MESSAGES["past_the_end"]))
-    result.hits = _hits(ranked, parsed, seg, query.lexemes, actors)
+    result.hits = _hits(ranked, parsed, seg, query.lexemes, actors, result.facets)
     return result
 
 
@@ -909,7 +908,7 @@ def _browse(
             sample = Sample(where_sql, params, sample_shares(result.count))
             listing = _listing(cursor, [], 0, True, sample)
             result.facets, result.facet_sample = listing.facets(result.count)
-    result.hits = _hits(rows, parse(""), seg, "", actors)
+    result.hits = _hits(rows, parse(""), seg, "", actors, result.facets)
     return result
 
 
@@ -1616,32 +1615,36 @@ def _facets(counted: list[tuple[str, int]], count: int, rows: int, *, sample: bo
         facets[kind].sort(key=lambda e: (-e["count"], e["value"]))
         facets[kind] = facets[kind][:FACET_LIMIT]
     facets["year"].sort(key=lambda e: e["value"], reverse=True)
-    names = _names(
-        {
-            model: [e["value"] for kind in kinds for e in facets[kind]]
-            for model, kinds in (
-                (Outlet, ["outlet"]),
-                (Person, ["author", "translator"]),
-                (Actor, ["actor"]),
-            )
-        }
-    )
-    for kind, model in (
-        ("outlet", Outlet),
-        ("author", Person),
-        ("translator", Person),
-        ("actor", Actor),
-    ):
-        for entry in facets[kind]:
-            entry["name"] = names.get((model, entry["value"]), {})
     if sample:
         facets["basis"] = f"a sample of {rows} matches"
     return facets
 
 
-def _names(slugs: dict) -> dict:
-    """(model, slug) → {language: name} for these slugs of outlets, people and actors, in one
-    statement."""
+# The facets whose values are named (`_name_facets`), and by which model's rows.
+NAMED_FACETS = (("outlet", Outlet), ("author", Person), ("translator", Person), ("actor", Actor))
+
+
+def _names_statement(facets: dict) -> tuple[str, list, list] | None:
+    """The statement that reads the names of the facets' outlets, people and actors, for `_hits`
+    to send with the page's articles (one round trip, not two); None when no facet has such
+    values."""
+    slugs: dict = {}
+    for kind, model in NAMED_FACETS:
+        slugs.setdefault(model, []).extend(e["value"] for e in facets.get(kind, ()))
+    return _names_sql(slugs)
+
+
+def _name_facets(facets: dict, names: dict) -> None:
+    """Each outlet, person and actor value of the facets gets its names ({language: name}) from
+    `names` ((model, slug) → names: `_read_names`)."""
+    for kind, model in NAMED_FACETS:
+        for entry in facets.get(kind, ()):
+            entry["name"] = names.get((model, entry["value"]), {})
+
+
+def _names_sql(slugs: dict) -> tuple[str, list, list] | None:
+    """The statement that reads the names of these slugs (model → slugs) of outlets, people and
+    actors; its parameters; and the models its rows' first column indexes (`_read_names`)."""
     parts, params = [], []
     codes = language_codes()
     for i, (model, wanted) in enumerate(slugs.items()):
@@ -1655,16 +1658,17 @@ def _names(slugs: dict) -> dict:
         )
         params.append(sorted(set(wanted)))
     if not parts:
-        return {}
-    models = list(slugs)
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return {
-            (models[row[0]], row[1]): {
-                c: name for c, name in zip(codes, row[2:], strict=True) if name
-            }
-            for row in cursor.fetchall()
-        }
+        return None
+    return " UNION ALL ".join(parts), params, list(slugs)
+
+
+def _read_names(rows: list[tuple], models: list) -> dict:
+    """(model, slug) → {language: name} from the rows of `_names_sql`'s statement."""
+    codes = language_codes()
+    return {
+        (models[row[0]], row[1]): {c: name for c, name in zip(codes, row[2:], strict=True) if name}
+        for row in rows
+    }
 
 
 # The clock in the public rule's compiled SQL (`_page_sql`), replaced by the time of each search.
@@ -1710,20 +1714,31 @@ def _page_sql() -> tuple[str, tuple, tuple[str, ...], tuple[str, ...]]:
     return sql, params, tuple(f.attname for f in article), tuple(f.attname for f in outlet)
 
 
-def _page_articles(ids: list[int]) -> tuple[dict[int, Article], dict[int, list[tuple]]]:
+def _page_articles(
+    ids: list[int], facets: dict | None = None
+) -> tuple[dict[int, Article], dict[int, list[tuple]]]:
     """The page's articles by id (with their outlet and `published_languages`) and their counted
     mentions as (actor id, language, count): in one statement, with models built the way the
     ORM builds them (`from_db`) but without compiling a queryset for every page — that was a
-    third of a page's Python time."""
+    third of a page's Python time. The `facets`' values are named in the same round trip
+    (`_names_statement`)."""
     sql, params, article_fields, outlet_fields = _page_sql()
     now = timezone.now()
     params = [now if p == _CLOCK else p for p in params]
     outlet_field = Article._meta.get_field("outlet")
     articles: dict[int, Article] = {}
     mentions: dict[int, list[tuple]] = {}
+    naming = _names_statement(facets) if facets else None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, id_array(ids)])
-        rows = cursor.fetchall()
+        if naming is None:
+            cursor.execute(sql, [*params, id_array(ids)])
+            rows = cursor.fetchall()
+        else:
+            names_sql, names_params, models = naming
+            cursor.execute(f"{sql}; {names_sql}", [*params, id_array(ids), *names_params])
+            rows = cursor.fetchall()
+            cursor.nextset()
+            _name_facets(facets, _read_names(cursor.fetchall(), models))
     width = len(article_fields)
     for row in rows:
         article = Article.from_db(connection.alias, article_fields, row[:width])
@@ -1742,10 +1757,19 @@ def _page_articles(ids: list[int]) -> tuple[dict[int, Article], dict[int, list[t
     return articles, mentions
 
 
-def _hits(rows, parsed, seg, query_text: str, actors: dict) -> list[Hit]:
+def _hits(
+    rows, parsed, seg, query_text: str, actors: dict, facets: dict | None = None
+) -> list[Hit]:
+    """The page's hits, with their snippets and actors; and the `facets`' values named."""
     if not rows:
+        naming = _names_statement(facets) if facets else None
+        if naming is not None:  # no page to read with them
+            names_sql, names_params, models = naming
+            with connection.cursor() as cursor:
+                cursor.execute(names_sql, names_params)
+                _name_facets(facets, _read_names(cursor.fetchall(), models))
         return []
-    articles, mentions = _page_articles([row[0] for row in rows])
+    articles, mentions = _page_articles([row[0] for row in rows], facets)
     words = highlight_terms(parsed, seg)
     lexemes = re.findall(r"'((?:[^']|'')*)'", query_text)
     latin = {w for w in words if not has_cjk(w)} | {

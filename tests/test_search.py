@@ -733,6 +733,25 @@ def test_facets_count_the_matches(archive):
     assert "basis" not in facets
 
 
+def test_facet_values_are_named_with_or_without_a_page(archive):
+    """Outlets, authors and translators are named in each language (read with the page's
+    articles, or alone where the page is past the last match)."""
+    for page in (1, 9):
+        result = search("港口 OR 蒸馏", page=page)
+        assert len(result.hits) == (3 if page == 1 else 0)
+        facets = result.facets
+        assert {e["value"]: e["name"] for e in facets["outlet"]} == {
+            "river-post": {"en": "River Post"},
+            "harbor-daily": {"en": "Harbor Daily"},
+        }
+        assert {e["value"]: e["name"] for e in facets["author"]} == {
+            "ada-wu": {"en": "Ada Wu"},
+            "lin-qiu": {"en": "Lin Qiu"},
+        }
+        assert [e["name"] for e in facets["translator"]] == [{"en": "Mei Tan"}]
+        assert all("name" not in e for e in facets["year"] + facets["lang"])
+
+
 def test_without_rum_matches_expected_many_are_listed_after_a_sample(archive, monkeypatch):
     """Without RUM, where the planner expects more than FACET_ROWS matches, a sample comes
     first and the matches are listed only where it finds at most EXACT_COUNT (scaled up);
