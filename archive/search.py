@@ -1825,6 +1825,8 @@ def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) ->
     fields = [article.text(f, language) for f in ("title", "summary", "body")]
     quick = _quick_pattern(tuple(cjk), tuple(sorted(latin)))
     for text in fields:
+        if not latin and text.isascii():  # Chinese words only: not in an ASCII text
+            continue
         found = quick.search(text) if quick and text else None
         if found:
             begin, end = _paragraph(text, found.start(), found.end())
@@ -1835,7 +1837,9 @@ def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) ->
     for text in fields:
         # Not found as stored: only normalisation can reveal a match, in a text with characters
         # that it changes (full-width letters, compatibility forms, traditional characters).
-        spans = find_spans(text, cjk, latin) if text and sensitive.search(text) else []
+        # (An ASCII text has none: `isascii` is a flag of the string, not a scan.)
+        changes = text and not text.isascii() and sensitive.search(text)
+        spans = find_spans(text, cjk, latin) if changes else []
         if spans:  # the paragraph of the first match
             begin, end = _paragraph(text, spans[0][0], spans[0][1])
             inside = [(a - begin, b - begin) for a, b in spans if a >= begin and b <= end]
