@@ -208,7 +208,7 @@ class Filters:
         ]
         if not keys:
             return [], []
-        where, params = ["a.facet_keys @> %s::varchar[]"], [keys]
+        where, params = ["a.facet_keys @> %s::varchar[]"], [text_array(keys)]
         if dates:
             range_sql, range_params = self.date_range()
             where, params = [*where, *range_sql], [*params, *range_params]
@@ -232,6 +232,14 @@ def id_array(ids) -> str:
     element by element on the client (1.65 ms of CPU for the 2,000 ids of a listing, and 7 ms
     to the answer on a busy machine) where this string is quoted once (0.30 ms; 1.1 ms)."""
     return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
+def text_array(values) -> str:
+    """Strings as one array literal (each element quoted, its backslashes and double quotes
+    escaped), for `%s::text[]` or `%s::varchar[]`: like `id_array`, quoted once rather than
+    element by element (~0.5 µs an element: 30 µs for the names of 60 people)."""
+    escaped = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in escaped) + "}"
 
 
 def search(
@@ -546,7 +554,7 @@ class Query:
         cursor.execute(
             f"SELECT x, numnode(to_tsquery('{CONFIG}', x)), to_tsquery('{CONFIG}', x)::text, "
             f"d.* FROM unnest(%s::text[]) x, ({dictionary_fingerprint_sql()}) d",
-            [[*leaves, *([words] if words else [])]],
+            [text_array([*leaves, *([words] if words else [])])],
         )
         rows = cursor.fetchall()
         fingerprint = tuple(rows[0][3:]) if rows else None
@@ -667,7 +675,7 @@ class Query:
         # Only a published version's text (an unpublished one has an empty index).
         return (
             f"(CASE WHEN a.facet_keys @> %s::varchar[] THEN {score} ELSE 0 END)::real",
-            [[f"lang:{code}"], *params],
+            [text_array([f"lang:{code}"]), *params],
         )
 
     def rank(self, *, head: bool = False) -> tuple[str, list]:
@@ -948,7 +956,7 @@ def share_condition(shares: int, arm: int) -> tuple[str, list]:
     keys = [sample_key(n) for n in range(shares)]
     turn = arm % shares
     keys = keys[turn:] + keys[:turn] + keys[:1] * (arm // shares)
-    return "a.facet_keys && %s::varchar[]", [keys]
+    return "a.facet_keys && %s::varchar[]", [text_array(keys)]
 
 
 def sample_shares(estimate: int) -> int:
@@ -1249,7 +1257,7 @@ def _by_year(cursor, query: Query, where_sql, params, limit: int, offset: int) -
                 cursor,
                 f"SELECT a.id FROM {TABLE} a WHERE {where_sql} AND a.facet_keys @> %s::varchar[] "
                 f"ORDER BY {ORDER_BY_DATE} LIMIT %s",
-                [*params, [f"year:{year}"], wanted - len(found)],
+                [*params, text_array([f"year:{year}"]), wanted - len(found)],
                 BITMAP_ONLY,
             )
             found += [row[0] for row in rows]
@@ -1654,9 +1662,10 @@ def _names_sql(slugs: dict) -> tuple[str, list, list] | None:
             model._meta.get_field(build_localized_fieldname("name", c)).column for c in codes
         )
         parts.append(
-            f"SELECT {i}, slug, {columns} FROM {model._meta.db_table} WHERE slug = ANY(%s)"
+            f"SELECT {i}, slug, {columns} FROM {model._meta.db_table} "
+            "WHERE slug = ANY(%s::varchar[])"
         )
-        params.append(sorted(set(wanted)))
+        params.append(text_array(sorted(set(wanted))))
     if not parts:
         return None
     return " UNION ALL ".join(parts), params, list(slugs)

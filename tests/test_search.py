@@ -797,10 +797,14 @@ def test_a_samples_share_keys_go_with_each_version_so_that_the_planner_keeps_the
     """Each version's arm of a sample's OR gets the share keys of its own (the same keys, in
     another order), so that the planner scans each vector's index with the share keys instead
     of taking them out as a common factor and testing every article of the shares."""
+
+    def keys(condition):  # its one parameter: an array literal of quoted keys
+        return condition[1][0].strip("{}").replace('"', "").split(",")
+
     conditions = [search_module.share_condition(4, arm) for arm in range(9)]
-    assert len({tuple(params[0]) for _sql, params in conditions}) == 9
-    assert all(set(params[0]) == {f"sample:{n}" for n in range(4)} for _s, params in conditions)
-    single = [search_module.share_condition(1, arm)[1][0] for arm in range(3)]
+    assert len({tuple(keys(c)) for c in conditions}) == 9
+    assert all(set(keys(c)) == {f"sample:{n}" for n in range(4)} for c in conditions)
+    single = [keys(search_module.share_condition(1, arm)) for arm in range(3)]
     assert single == [["sample:0"], ["sample:0", "sample:0"], ["sample:0"] * 3]
     statements = []
     execute = search_module._fetch
@@ -1213,3 +1217,23 @@ def test_a_sample_reads_the_matches_in_its_shares_of_the_archive_only(monkeypatc
     assert len(seen[-1].sampled) == 70 and seen[-1].sample.shares == 64
     assert search_module.sample_shares(10**9) == 1
     assert search_module.sample_shares(0) == 64
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [""],
+        ["a", "b c"],
+        ['quote " and \\ backslash', "{braces},comma", "NULL", "null"],
+        ["国防", "x'y"],
+    ],
+)
+def test_array_literals_reach_postgres_as_they_were(db, values):
+    from django.db import connection
+
+    from archive.search import id_array, text_array
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[], %s::bigint[]", [text_array(values), id_array([3, 1, 2])])
+        assert cursor.fetchone() == (values, [3, 1, 2])
