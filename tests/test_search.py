@@ -324,6 +324,35 @@ def test_or_and_exclude(archive):
     assert ids(search("company -rival")) == ["deepseek"]
 
 
+def test_exclusions_beside_alternatives(archive):
+    assert set(ids(search("(港口 OR 蒸馏) -渔船"))) == {"defense", "distill"}
+    assert set(ids(search("port OR distillation -rival"))) == {"defense"}
+    assert set(ids(search("港 -渔船"))) == {"defense"}  # a character beside a word's exclusion
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "港口 -扩建",
+        "国 OR 港口 -扩建",
+        "the -chip",
+        "port OR 港 -chip",
+        "港 -港口",
+        '"国防部长" -访问',
+    ],
+)
+def test_an_exclusion_is_never_inside_a_tsquery(db, q):
+    """A negation inside a tsquery (!'扩建'; 'the' & !'chip', whose stop word leaves only the
+    negation) makes an index read all of itself, and RUM's crashes the server process on it
+    (every connection with it): an exclusion is a NOT around a match, tested on rows."""
+    match = compile_query(parse(q), segmenter())
+    assert not any("!" in leaf.text for leaf in search_module._leaves(match))
+    assert search_module._excludes(match)
+    for code in language_codes():
+        sql, _params = search_module._render(match, code)
+        assert "NOT coalesce(" in sql
+
+
 def test_query_in_one_language_finds_the_piece_in_the_other_language_version(archive):
     # The Chinese-only piece is found by its Chinese text; the bilingual ones by either.
     assert ids(search("卸货")) == ["harbor"]

@@ -166,8 +166,12 @@ def any_of(items: list[Match | None]) -> Match | None:
 
 
 def none_of(item: Match) -> Match:
-    if item.is_leaf:
-        return Match(item.op, f"!({item.text})")
+    """NOT the item, tested on the rows the rest of the match found (`NOT coalesce(vector @@
+    tsquery, false)`, which no index is asked to answer). Never a negation inside a tsquery
+    (!'扩建', or '港口' & !'扩建'): where the other terms are stop words or in another slot, it
+    is a tsquery that is only a negation, which an index can answer only by reading all of
+    itself — and on which the RUM extension's index (1.3.13) crashes the server process, and
+    with it every other connection (a segmentation fault; found by fuzzing the search)."""
     return Match("not", children=(item,))
 
 
