@@ -425,8 +425,11 @@ def search(
             if not query.exact:  # an estimate (never below what was seen)
                 result.count, result.count_is_estimate = max(estimate, len(ids)), True
             if listing is not None and with_facets and result.count:
-                # Their values are named with the page's articles (`_hits`).
                 result.facets, result.facet_sample = listing.facets(result.count)
+                if prefetched is not None:
+                    # Named now, while the second connection may still be scanning for the
+                    # page; otherwise with the page's articles, in the same round trip (`_hits`).
+                    _name_facets(result.facets)
             if offset and offset >= result.count * _past(result):
                 # Past the last match: no statement (page 10,000 of 100 of a character in every
                 # article at 20,000 articles: the date walk gave up and every match was sorted,
@@ -446,7 +449,8 @@ def search(
             result.count, result.count_is_estimate = offset + len(ranked), False
         elif page > 1:
             result.messages.append(str(MESSAGES["past_the_end"]))
-    result.hits = _hits(ranked, parsed, seg, query.lexemes, actors, result.facets)
+    unnamed = result.facets if prefetched is None else None
+    result.hits = _hits(ranked, parsed, seg, query.lexemes, actors, unnamed)
     return result
 
 
@@ -1642,9 +1646,17 @@ def _names_statement(facets: dict) -> tuple[str, list, list] | None:
     return _names_sql(slugs)
 
 
-def _name_facets(facets: dict, names: dict) -> None:
+def _name_facets(facets: dict, names: dict | None = None) -> None:
     """Each outlet, person and actor value of the facets gets its names ({language: name}) from
-    `names` ((model, slug) → names: `_read_names`)."""
+    `names` ((model, slug) → names: `_read_names`), or as read now (a statement of their own)."""
+    if names is None:
+        naming = _names_statement(facets)
+        if naming is None:
+            return
+        names_sql, names_params, models = naming
+        with connection.cursor() as cursor:
+            cursor.execute(names_sql, names_params)
+            names = _read_names(cursor.fetchall(), models)
     for kind, model in NAMED_FACETS:
         for entry in facets.get(kind, ()):
             entry["name"] = names.get((model, entry["value"]), {})
@@ -1771,12 +1783,8 @@ def _hits(
 ) -> list[Hit]:
     """The page's hits, with their snippets and actors; and the `facets`' values named."""
     if not rows:
-        naming = _names_statement(facets) if facets else None
-        if naming is not None:  # no page to read with them
-            names_sql, names_params, models = naming
-            with connection.cursor() as cursor:
-                cursor.execute(names_sql, names_params)
-                _name_facets(facets, _read_names(cursor.fetchall(), models))
+        if facets:  # no page to read them with
+            _name_facets(facets)
         return []
     articles, mentions = _page_articles([row[0] for row in rows], facets)
     words = highlight_terms(parsed, seg)

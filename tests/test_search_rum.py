@@ -214,7 +214,9 @@ def test_matches_are_listed_after_a_sample_says_they_are_not_too_many(rum, ports
 
 
 def _answers(query: str, **filters) -> list:
-    return [(ids(p), [h.score for h in p.hits], p.count, p.plan) for p in _all_pages(query, 3)]
+    return [
+        (ids(p), [h.score for h in p.hits], p.count, p.plan, p.facets) for p in _all_pages(query, 3)
+    ]
 
 
 @pytest.fixture
@@ -239,7 +241,10 @@ def test_rum_scans_run_on_a_second_connection_outside_a_transaction(
     matches are listed; the answers are those of running them in turn on one connection."""
     assert concurrent.available()
     beside = _answers("港口")
-    assert {plan for *_rest, plan in beside} == {"rum"}
+    assert {plan for *_rest, plan, _facets in beside} == {"rum"}
+    # The facets' values are named (while the helper scans) as they are without it.
+    assert beside[0][-1]["outlet"]
+    assert all(e["name"] for *_rest, facets in beside for e in facets["outlet"])
     assert scans_seen and all(name.startswith("yiwen-search") for name in scans_seen)
     settings.SEARCH_SECOND_CONNECTION = False
     scans_seen.clear()
