@@ -51,7 +51,7 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from django.db import connection
@@ -557,18 +557,23 @@ class Query:
         words = positive.tsquery("words") if positive else ""
         cursor.execute(
             f"SELECT x, numnode(to_tsquery('{CONFIG}', x)), to_tsquery('{CONFIG}', x)::text, "
-            f"d.* FROM unnest(%s::text[]) x, ({dictionary_fingerprint_sql()}) d",
+            f"querytree(to_tsquery('{CONFIG}', x)) = 'T', d.* "
+            f"FROM unnest(%s::text[]) x, ({dictionary_fingerprint_sql()}) d",
             [text_array([*leaves, *([words] if words else [])])],
         )
         rows = cursor.fetchall()
-        fingerprint = tuple(rows[0][3:]) if rows else None
-        found = {text: (nodes, lexemes) for text, nodes, lexemes, *_d in rows}
+        fingerprint = tuple(rows[0][4:]) if rows else None
+        found = {text: (nodes, lexemes) for text, nodes, lexemes, _t, *_d in rows}
         empty = {text for text, (nodes, _lexemes) in found.items() if not nodes}
         full, positive = _prune(full, empty), _prune(positive, empty)
         if full is None or positive is None:
             return None, fingerprint
         parsed = {text: lexemes for text, (_nodes, lexemes) in found.items()}
         full = _with_word_pairs(full, parsed)
+        # A tsquery with no term it must have: an index answers it only by reading all of itself,
+        # and a RUM index's scan for one (1.3.13) crashes the server process — every connection
+        # is cut (found by fuzzing: -ab OR …, where !'ab' stood alone).
+        full = _not_indexed(full, {row[0] for row in rows if row[3]})
         query = cls(
             languages,
             full,
@@ -725,7 +730,11 @@ class Query:
 def _implied_by_words(match: Match) -> bool:
     """Whether a text matching the words of the query (its `words` tsquery) matches the query:
     no characters-only part, no exclusion."""
-    if match.op in ("words", "pairs"):
+    if match.op == "words":
+        # Not with an exclusion merged into the tsquery ('port' & !'expansion'): the words
+        # tsquery of the scans and the ranking (`Query.positive`) is without it.
+        return "!" not in match.text
+    if match.op == "pairs":
         return True
     if match.op in ("chars", "not"):
         return False
@@ -736,7 +745,9 @@ def _implied_by_words(match: Match) -> bool:
 
 
 def _excludes(match: Match) -> bool:
-    """Whether the match has a NOT."""
+    """Whether the match has a NOT (a node, or a negation in a leaf's tsquery)."""
+    if match.is_leaf and "!" in match.text:
+        return True
     return match.op == "not" or any(_excludes(child) for child in match.children)
 
 
@@ -747,6 +758,13 @@ def _leaves(match: Match | None):
         yield match
     for child in match.children:
         yield from _leaves(child)
+
+
+def _not_indexed(match: Match, texts: set[str]) -> Match:
+    """The match with its leaves of these tsquery texts marked not `indexable`."""
+    if match.is_leaf:
+        return replace(match, indexable=False) if match.text in texts else match
+    return replace(match, children=tuple(_not_indexed(c, texts) for c in match.children))
 
 
 def _prune(match: Match | None, empty: set[str]) -> Match | None:
@@ -874,6 +892,10 @@ def _render_characters(match: Match, language: str, *, rows: bool = False) -> tu
 def _render(
     match: Match, language: str, *, pairs: bool = True, rows: bool = False
 ) -> tuple[str, list[str]]:
+    if match.is_leaf and not match.indexable:
+        # A test on rows: a function of the match is no index condition (`Match.indexable`).
+        column = search_column(language, chars=match.op == "chars")
+        return f"coalesce(a.{column} @@ to_tsquery('{CONFIG}', %s), false)", [match.text]
     if match.op == "chars":
         return _render_characters(match, language, rows=rows)
     if match.op == "pairs":

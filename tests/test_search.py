@@ -331,26 +331,33 @@ def test_exclusions_beside_alternatives(archive):
 
 
 @pytest.mark.parametrize(
-    "q",
+    "q, rows_only",
     [
-        "港口 -扩建",
-        "国 OR 港口 -扩建",
-        "the -chip",
-        "port OR 港 -chip",
-        "港 -港口",
-        '"国防部长" -访问',
+        ("authors -market", 0),  # 'authors' & !'market': the index answers the exclusion
+        ("port OR 港 -chip", 1),  # !'chip' beside an OR of two slots: alone
+        ("the 港 -chip", 1),  # 'the' & !'chip', and 'the' is a stop word
+        ("the port -chip", 0),
+        ("港口 -扩建", 0),  # a Chinese word's exclusion is a NOT of its word and characters
+        ('"国防部长" -访问', 0),
     ],
 )
-def test_an_exclusion_is_never_inside_a_tsquery(db, q):
-    """A negation inside a tsquery (!'扩建'; 'the' & !'chip', whose stop word leaves only the
-    negation) makes an index read all of itself, and RUM's crashes the server process on it
-    (every connection with it): an exclusion is a NOT around a match, tested on rows."""
-    match = compile_query(parse(q), segmenter())
-    assert not any("!" in leaf.text for leaf in search_module._leaves(match))
-    assert search_module._excludes(match)
-    for code in language_codes():
-        sql, _params = search_module._render(match, code)
-        assert "NOT coalesce(" in sql
+def test_no_index_is_asked_for_a_tsquery_without_a_term_it_must_have(db, q, rows_only):
+    """A negation alone in a tsquery (!'扩建'; 'the' & !'chip' once the stop word is gone)
+    makes an index read all of itself, and RUM's crashes the server process on it (every
+    connection with it): such a leaf is tested on rows, never an index condition."""
+    seg = segmenter()
+    full, positive = compile_query(parse(q), seg), compile_query(parse(q), seg, exclusions=False)
+    with connection.cursor() as cursor:
+        query, _fingerprint = search_module.Query.prepare(cursor, language_codes(), full, positive)
+        leaves = list(search_module._leaves(query.full))
+        for leaf in leaves:
+            cursor.execute("SELECT querytree(to_tsquery('english', %s)) = 'T'", [leaf.text])
+            assert leaf.indexable is not cursor.fetchone()[0], leaf
+            for code in language_codes():
+                sql, _params = search_module._render(leaf, code)
+                assert sql.startswith("coalesce(") is not leaf.indexable
+    assert sum(not leaf.indexable for leaf in leaves) == rows_only
+    assert search_module._excludes(query.full)
 
 
 def test_query_in_one_language_finds_the_piece_in_the_other_language_version(archive):

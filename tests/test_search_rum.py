@@ -99,6 +99,12 @@ def test_rum_plan_in_english_with_filters_and_exclusions(rum, ports):
     assert set(ids(search("port", lang="en", year=2013))) == {"body-3"}
     excluded = search("港口 -扩建", page_size=20)
     assert excluded.plan == "rum" and "title" not in ids(excluded) and len(excluded.hits) == 9
+    # The exclusion's own version too: RUM's scan is of the words without it, so the rows it
+    # returns are tested for the whole match.
+    for query in ("port -expansion", "port -expansion -zebra"):
+        english = search(query, page_size=20)
+        assert english.plan == "rum" and "title" not in ids(english), query
+        assert len(english.hits) == english.count == 8
 
 
 def test_rum_plan_follows_word_matches_with_character_matches_newest_first(rum, ports):

@@ -106,6 +106,10 @@ class Match:
     op: str  # a slot (a leaf: `text` is its tsquery), "and", "or", "not"
     text: str = ""
     children: tuple[Match, ...] = ()
+    # False for a leaf whose tsquery has no term it must have (PostgreSQL's `querytree` is 'T':
+    # a negation alone, or beside stop words): tested on rows, never given to an index
+    # (`archive.search._render`).
+    indexable: bool = True
 
     @property
     def is_leaf(self) -> bool:
@@ -166,12 +170,13 @@ def any_of(items: list[Match | None]) -> Match | None:
 
 
 def none_of(item: Match) -> Match:
-    """NOT the item, tested on the rows the rest of the match found (`NOT coalesce(vector @@
-    tsquery, false)`, which no index is asked to answer). Never a negation inside a tsquery
-    (!'扩建', or '港口' & !'扩建'): where the other terms are stop words or in another slot, it
-    is a tsquery that is only a negation, which an index can answer only by reading all of
-    itself — and on which the RUM extension's index (1.3.13) crashes the server process, and
-    with it every other connection (a segmentation fault; found by fuzzing the search)."""
+    """NOT the item: a leaf's negation inside its tsquery, which `_combine` merges with the
+    other terms of the slot ('港口' & !'扩建': the index answers the exclusion from its own
+    entries, no row read); else a NOT around the match. A tsquery left with no term it must
+    have (!'扩建' beside terms of another slot, or 'the' & !'chip' once the stop word is gone)
+    is never given to an index: the search renders it as a test on rows (`indexable`)."""
+    if item.is_leaf:
+        return Match(item.op, f"!({item.text})")
     return Match("not", children=(item,))
 
 
