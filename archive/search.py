@@ -733,7 +733,7 @@ def _implied_by_words(match: Match) -> bool:
     if match.op == "words":
         # Not with an exclusion merged into the tsquery ('port' & !'expansion'): the words
         # tsquery of the scans and the ranking (`Query.positive`) is without it.
-        return "!" not in match.text
+        return not match.negates
     if match.op == "pairs":
         return True
     if match.op in ("chars", "not"):
@@ -746,9 +746,7 @@ def _implied_by_words(match: Match) -> bool:
 
 def _excludes(match: Match) -> bool:
     """Whether the match has a NOT (a node, or a negation in a leaf's tsquery)."""
-    if match.is_leaf and "!" in match.text:
-        return True
-    return match.op == "not" or any(_excludes(child) for child in match.children)
+    return match.negates or match.op == "not" or any(_excludes(c) for c in match.children)
 
 
 def _leaves(match: Match | None):
@@ -1664,8 +1662,23 @@ def _names_statement(facets: dict) -> tuple[str, list, list] | None:
     values."""
     slugs: dict = {}
     for kind, model in NAMED_FACETS:
-        slugs.setdefault(model, []).extend(e["value"] for e in facets.get(kind, ()))
-    return _names_sql(slugs)
+        slugs.setdefault(model, set()).update(e["value"] for e in facets.get(kind, ()))
+    parts, params = [], []
+    codes = language_codes()
+    for i, (model, wanted) in enumerate(slugs.items()):
+        if not wanted:
+            continue
+        columns = ", ".join(
+            model._meta.get_field(build_localized_fieldname("name", c)).column for c in codes
+        )
+        parts.append(
+            f"SELECT {i}, slug, {columns} FROM {model._meta.db_table} "
+            "WHERE slug = ANY(%s::varchar[])"
+        )
+        params.append(text_array(sorted(wanted)))
+    if not parts:
+        return None
+    return " UNION ALL ".join(parts), params, list(slugs)
 
 
 def _name_facets(facets: dict, names: dict | None = None) -> None:
@@ -1684,29 +1697,8 @@ def _name_facets(facets: dict, names: dict | None = None) -> None:
             entry["name"] = names.get((model, entry["value"]), {})
 
 
-def _names_sql(slugs: dict) -> tuple[str, list, list] | None:
-    """The statement that reads the names of these slugs (model → slugs) of outlets, people and
-    actors; its parameters; and the models its rows' first column indexes (`_read_names`)."""
-    parts, params = [], []
-    codes = language_codes()
-    for i, (model, wanted) in enumerate(slugs.items()):
-        if not wanted:
-            continue
-        columns = ", ".join(
-            model._meta.get_field(build_localized_fieldname("name", c)).column for c in codes
-        )
-        parts.append(
-            f"SELECT {i}, slug, {columns} FROM {model._meta.db_table} "
-            "WHERE slug = ANY(%s::varchar[])"
-        )
-        params.append(text_array(sorted(set(wanted))))
-    if not parts:
-        return None
-    return " UNION ALL ".join(parts), params, list(slugs)
-
-
 def _read_names(rows: list[tuple], models: list) -> dict:
-    """(model, slug) → {language: name} from the rows of `_names_sql`'s statement."""
+    """(model, slug) → {language: name} from the rows of `_names_statement`'s statement."""
     codes = language_codes()
     return {
         (models[row[0]], row[1]): {c: name for c, name in zip(codes, row[2:], strict=True) if name}

@@ -115,6 +115,12 @@ class Match:
     def is_leaf(self) -> bool:
         return self.op in SLOTS
 
+    @property
+    def negates(self) -> bool:
+        """Whether this leaf's tsquery holds a negation (an exclusion merged into it), outside
+        its quoted lexemes."""
+        return self.is_leaf and "!" in _QUOTED_LEXEME.sub("", self.text)
+
     def tsquery(self, slot: str) -> str:
         """This match's tsquery text on one slot, exclusions left out (for ranking: ts_rank
         scores a negated term as a miss); "" when it has nothing on that slot."""
@@ -126,6 +132,8 @@ class Match:
         joiner = " & " if self.op == "and" else " | "
         return parts[0] if len(parts) == 1 else joiner.join(f"({p})" for p in parts)
 
+
+_QUOTED_LEXEME = re.compile(r"'(?:[^']|'')*'")
 
 # "pairs": adjacent words of the words slot, a pre-filter for its phrases (see archive/search.py).
 SLOTS = ("words", "chars", "pairs")
