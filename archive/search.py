@@ -26,9 +26,11 @@ be read and decompressed; so is testing row after row, which the planner likes f
   each version's best matches straight from its index, no match's vector read (`_rum_page`;
   outside a transaction those scans run on a second connection while the listing is made:
   `archive.concurrent`);
-  with filters, where walking RUM's order of the words alone until a page passes the filters
-  costs less than ranking every listed match, or, when they are too many to list, where the
-  words alone have few matches (`_rum_plan`), else the head plan below;
+  with filters, which the RUM indexes hold too (the facet keys, migration 0018: the scan meets
+  them inside the index and scores only the matches that pass), where stepping through the
+  words' matches costs less than ranking every listed match, or, when they are too many to
+  list, where the words alone have at most RUM_FILTERED_MAX (`_rum_plan`), else the head plan
+  below;
 - otherwise, more than RANK_ALL: the matches in titles, summaries and actor names (small
   `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
   follow newest first — a term that common says little about relevance (its IDF is near zero),
@@ -106,7 +108,7 @@ LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highli
 RANK_ALL = 2_000
 RANK_ALL_WITH_RUM = 50  # beyond, where a RUM index is there, a page comes from its order …
 RUM_MAX = 50_000  # … up to this many (estimated) matches: RUM scores them all, ~0.3 ms a 1,000
-RUM_FILTERED_MAX = 10_000  # … and with filters, up to this many matches of the words alone
+RUM_FILTERED_MAX = RUM_MAX  # … and with filters, up to this many matches of the words alone
 RUM_MAX_SEVERAL = 3_000  # … and for several words (AND, a phrase), ~2.5 µs a match
 EXACT_COUNT = 2_000
 FACET_ROWS = 500  # facets beyond this many matches are counted on a sample of this many
@@ -339,18 +341,17 @@ def search(
             estimate = _estimate(cursor, where_sql, where_params)
         # The RUM page's scans, where it is likely to be the plan, on a second connection while
         # this one lists the matches (they do not depend on it): a name's scans are 10-25 ms at
-        # 200,000 articles, the listing 5-8 ms. Not with filters: whether RUM's order pays is
-        # weighed after the listing, and a scan of a common word's order until a page passes a
-        # selective filter can be long (`_rum_plan`). Nor for a word that ANALYZE counted in more
-        # than RUM_MAX articles (`known_matches`): its page is never RUM's, and the scan would
-        # score every match on the other core for nothing (en-common at 200k: p50 +2 ms with
-        # the scan, and the helper busy for the next search).
+        # 200,000 articles, the listing 5-8 ms. With filters too: the scan tests them inside the
+        # index (migration 0018), so it costs a fraction of the words' own scan even where the
+        # plan turns out to be another (a few matches, ranked whole). Not for a word that
+        # ANALYZE counted in more than RUM_MAX articles (`known_matches`): its page is never
+        # RUM's, and the scan would score every match on the other core for nothing (en-common
+        # at 200k: p50 +2 ms with the scan, and the helper busy for the next search).
         prefetched = None
         if (
             sort == "relevance"
             and query.ranked_by_rum
             and query.one_term
-            and not where
             and estimate <= RUM_MAX
             and known_matches(query) <= RUM_MAX
         ):
@@ -1380,14 +1381,15 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     are too common for it and the matches too many to rank each (the head-then-date plan);
     None for the plan the result's size calls for (rank every listed match, else "head").
 
-    RUM's scan scores every article holding all the words, filters or not: ~0.3 µs a match
-    for one term, ~2.5 µs for several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM)
-    are ranked whole when they are few, or a phrase's (the articles holding all its words may
-    be many more than its matches; for several words they are the matches). A filtered
-    query's scan goes through the matches of its words alone, in RUM's order, until a page
-    of them passes the filters: when every match was listed, that is weighed against ranking
-    each listed match (`_rum_pays`); when they were too many to list, RUM's order is taken
-    where the words alone have few matches, else the head plan."""
+    RUM's scan scores every article holding all the words: ~0.3 µs a match for one term,
+    ~2.5 µs for several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM) are ranked
+    whole when they are few, or a phrase's (the articles holding all its words may be many
+    more than its matches; for several words they are the matches). The RUM indexes hold the
+    facet keys (migration 0018): a filtered query's scan steps through its words' entries to
+    those that pass the filters inside the index and scores only those. When every match was
+    listed, that is weighed against ranking each listed match (`_rum_pays`); when they were
+    too many to list, RUM's order is taken up to RUM_FILTERED_MAX matches of the words alone,
+    else the head plan."""
     if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
         return None
     if known_matches(query) > RUM_MAX:  # alternatives of common words: their scan is long
@@ -1409,24 +1411,22 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
 
 # What the plans cost, roughly (µs, measured on the 2-core machine of BENCHMARKS.md, 20k and
 # 200k articles): ranking one listed match (reading its versions' words vectors); RUM's
-# ordered scan scoring one match of its words (one term; several); one row of that order
-# fetched and tested against the filters.
+# ordered scan scoring one match of its words (one term; several); stepping over one match of
+# the words that the filters leave out, inside the index (a third of scoring it: `play`, in
+# 11,000 of 20,000 articles, 8.4 ms for its order, 2.9 ms for the 120 in one outlet and year).
 RANK_MATCH_US = 20
 RUM_SCORE_US = 0.3
 RUM_SCORE_SEVERAL_US = 2.5
-RUM_ROW_US = 4
+RUM_STEP_US = 0.1
 
 
 def _rum_pays(result, query: Query, alone: int) -> bool:
     """Whether a filtered query whose matches were all listed (`result.count` of them, `alone`
     for its words without the filters) gets its page more cheaply from RUM's order than by
-    ranking every listed match. RUM scores every match of the words and reads its order until
-    `page × page_size` of them passed the filters: with a selective filter (a common word in
-    one outlet) that is most of them."""
-    wanted = result.page * result.page_size
-    scoring = alone * (RUM_SCORE_US if query.one_term else RUM_SCORE_SEVERAL_US)
-    rows = min(alone, wanted * alone / max(1, result.count))
-    return scoring + rows * RUM_ROW_US < result.count * RANK_MATCH_US
+    ranking every listed match. RUM steps through every match of the words inside its index
+    and scores those that pass the filters."""
+    scoring = result.count * (RUM_SCORE_US if query.one_term else RUM_SCORE_SEVERAL_US)
+    return alone * RUM_STEP_US + scoring < result.count * RANK_MATCH_US
 
 
 def _rum_page(
@@ -1480,8 +1480,8 @@ def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
     whole scores, whose last parameter (their ids) `_rum_top` adds."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
-    # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
-    # filter the scan reads further down the order, still without reading any vector.
+    # The ordered index scan, not a bitmap of every match sorted afterwards; the filters are
+    # the index's too (its second column, the facet keys): no row is read to test them.
     parts, part_params = [], []
     for i, code in enumerate(query.languages):
         column = f"a.{search_column(code)}"

@@ -165,15 +165,15 @@ def test_filtered_queries_use_rum_only_where_it_costs_less(rum, ports, monkeypat
     monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 200)
     assert search("港口", year=2013).plan == "rank-all"
     monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
-    # Every match listed: RUM's order of the words alone where walking it until a page passes
-    # the filters costs less than ranking each listed match …
+    # Every match listed: RUM's order (of the matches that pass the filters inside the index)
+    # where stepping through the words' matches costs less than ranking each listed match …
     result = search("港口", outlet="harbor-daily", page_size=20)
     assert result.plan == "rum" and not result.count_is_estimate
     assert ids(result)[:2] == ["title", "summary"]
     assert set(ids(result)) == everything
-    # … else (a common word in a selective filter: most of its order would be walked) ranked
-    # whole, the same page.
-    monkeypatch.setattr(search_module, "RUM_ROW_US", 10**6)
+    # … else (a common word in a selective filter: stepping through all its matches would cost
+    # more) ranked whole, the same page.
+    monkeypatch.setattr(search_module, "RUM_STEP_US", 10**6)
     ranked = search("港口", outlet="harbor-daily", page_size=20)
     assert ranked.plan == "rank-all" and ids(ranked) == ids(result)
     # Too many to list: RUM's order where the words alone match few …
@@ -188,6 +188,34 @@ def test_filtered_queries_use_rum_only_where_it_costs_less(rum, ports, monkeypat
     assert result.plan in {"head-then-date", "common-by-date"}
     assert search("港口", outlet="harbor-daily", page_size=5).count_is_estimate
     assert set(ids(result)) == everything
+
+
+def test_a_filtered_scan_passes_the_filters_inside_the_rum_index(rum, ports, monkeypatch):
+    """The RUM indexes hold the facet keys (migration 0018): each version's ordered scan of a
+    filtered query tests the filters in the index, and reads no row to test them."""
+    scans = []
+    fetch = search_module._fetch
+
+    def spy(cursor, sql, params, settings):
+        if settings is search_module.RUM_SCAN:
+            scans.append((sql, params))
+        return fetch(cursor, sql, params, settings)
+
+    monkeypatch.setattr(search_module, "_fetch", spy)
+    result = search("港口", outlet="harbor-daily", page_size=20)
+    assert result.plan == "rum" and len(scans) == 1
+    sql, params = scans[0]
+    with connection.cursor() as cursor:
+        plan = fetch(cursor, f"EXPLAIN {sql}", params, search_module.RUM_SCAN)
+    lines = [line.strip() for (line,) in plan]
+    scans_of = [line for line in lines if "Index Scan using search_rum_" in line]
+    assert len(scans_of) == len(language_codes())
+    # (In a table of ten rows the planner may take the other version's RUM index for its
+    # facet keys and sort the few rows it passes: the filters are still tested in an index.)
+    conditions = [line for line in lines if line.startswith("Index Cond:")]
+    assert len(conditions) == len(language_codes())
+    assert all("facet_keys @>" in line for line in conditions)
+    assert not [line for line in lines if line.startswith("Filter:") and "facet_keys" in line]
 
 
 def test_several_words_with_too_many_matches_to_score_take_the_head_plan(rum, ports, monkeypatch):
