@@ -82,6 +82,12 @@ def rum_index_name(language: str) -> str:
     return f"search_rum_{language.replace('-', '_')}"
 
 
+# The words vector as the RUM indexes hold it since migration 0018: the vector itself, through
+# a function (PL/pgSQL: never inlined) that only the RUM page's scans name, so that no other
+# statement is planned on a RUM index (`archive.search.RUM_FACET_FILTER` says why).
+RUM_WORDS_FUNCTION = "yiwen_ranked_words"
+
+
 def search_columns() -> list[str]:
     """Every stored search vector column, language by language."""
     return [

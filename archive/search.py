@@ -26,10 +26,10 @@ be read and decompressed; so is testing row after row, which the planner likes f
   each version's best matches straight from its index, no match's vector read (`_rum_page`;
   outside a transaction those scans run on a second connection while the listing is made:
   `archive.concurrent`);
-  with filters, which the RUM indexes hold too (the facet keys, migration 0018: the scan meets
-  them inside the index and scores only the matches that pass), where stepping through the
-  words' matches costs less than ranking every listed match, or, when they are too many to
-  list, where the words alone have at most RUM_FILTERED_MAX (`_rum_plan`), else the head plan
+  with filters, which the RUM indexes hold too (the facet keys, migration 0018: the scan
+  passes them inside the index, no row read to test them), where going through the words'
+  matches costs less than ranking every listed match, or, when they are too many to list,
+  where the words alone have at most RUM_FILTERED_MAX (`_rum_plan`), else the head plan
   below;
 - otherwise, more than RANK_ALL: the matches in titles, summaries and actor names (small
   `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
@@ -74,6 +74,7 @@ from archive.indexing import (
     search_dictionary,
 )
 from archive.models import (
+    RUM_WORDS_FUNCTION,
     WORD_PAIRS_FUNCTION,
     Actor,
     Article,
@@ -108,7 +109,7 @@ LATIN = "0-9a-z\u00c0-\u024f"  # what counts as part of a Latin word when highli
 RANK_ALL = 2_000
 RANK_ALL_WITH_RUM = 50  # beyond, where a RUM index is there, a page comes from its order …
 RUM_MAX = 50_000  # … up to this many (estimated) matches: RUM scores them all, ~0.3 ms a 1,000
-RUM_FILTERED_MAX = RUM_MAX  # … and with filters, up to this many matches of the words alone
+RUM_FILTERED_MAX = 10_000  # … and with filters, up to this many matches of the words alone
 RUM_MAX_SEVERAL = 3_000  # … and for several words (AND, a phrase), ~2.5 µs a match
 EXACT_COUNT = 2_000
 FACET_ROWS = 500  # facets beyond this many matches are counted on a sample of this many
@@ -179,6 +180,17 @@ class SearchPage:
         return max(1, -(-self.count // self.page_size))
 
 
+# The filters' test of the facet keys, which the GIN indexes of the vectors answer with the words
+# (migration 0013); and the same test as the RUM indexes hold the keys (migration 0018): through
+# a cast that only the RUM page's scans write (as their words vector goes through
+# RUM_WORDS_FUNCTION), so that the planner never takes a RUM index (whose entries carry every
+# position) for another statement's bitmap of matches, where the GIN indexes read a third as
+# much (the listings of the mixed-script queries at 20k: 16.2 ms in all from GIN, 23.3 ms where
+# the planner took RUM).
+FACET_FILTER = "a.facet_keys @> %s::varchar[]"
+RUM_FACET_FILTER = "a.facet_keys::text[] @> %s::text[]"
+
+
 @dataclass
 class Filters:
     lang: str | None = None
@@ -210,7 +222,7 @@ class Filters:
         ]
         if not keys:
             return [], []
-        where, params = ["a.facet_keys @> %s::varchar[]"], [text_array(keys)]
+        where, params = [FACET_FILTER], [text_array(keys)]
         if dates:
             range_sql, range_params = self.date_range()
             where, params = [*where, *range_sql], [*params, *range_params]
@@ -341,17 +353,20 @@ def search(
             estimate = _estimate(cursor, where_sql, where_params)
         # The RUM page's scans, where it is likely to be the plan, on a second connection while
         # this one lists the matches (they do not depend on it): a name's scans are 10-25 ms at
-        # 200,000 articles, the listing 5-8 ms. With filters too: the scan tests them inside the
-        # index (migration 0018), so it costs a fraction of the words' own scan even where the
-        # plan turns out to be another (a few matches, ranked whole). Not for a word that
-        # ANALYZE counted in more than RUM_MAX articles (`known_matches`): its page is never
-        # RUM's, and the scan would score every match on the other core for nothing (en-common
-        # at 200k: p50 +2 ms with the scan, and the helper busy for the next search).
+        # 200,000 articles, the listing 5-8 ms. Not with filters: whether RUM's order pays is
+        # weighed after the listing (a selective filter leaves a few matches, cheaper to rank
+        # whole than going through every match of the words; at 20k on a busy machine, those
+        # scans run beside for nothing made the filtered queries' median 1.4 ms slower). Nor
+        # for a word that ANALYZE counted in more than RUM_MAX articles (`known_matches`): its
+        # page is never RUM's, and the scan would score every match on the other core for
+        # nothing (en-common at 200k: p50 +2 ms with the scan, and the helper busy for the
+        # next search).
         prefetched = None
         if (
             sort == "relevance"
             and query.ranked_by_rum
             and query.one_term
+            and not where
             and estimate <= RUM_MAX
             and known_matches(query) <= RUM_MAX
         ):
@@ -585,13 +600,15 @@ class Query:
         return query, fingerprint
 
     def match(
-        self, language: str | None = None, *, pairs: bool = True, rows: bool = False
+        self, language: str | None = None, *, pairs: bool = True, rows: bool = False, words=""
     ) -> tuple[str, list[str]]:
         """The WHERE clause of a match in one language version, or in any searched one; without
         the word pairs pre-filter (`pairs=False`) where a RUM index checks phrases itself; for
-        testing rows one by one rather than for an index (`rows`: `_render_characters`)."""
+        testing rows one by one rather than for an index (`rows`: `_render_characters`); with
+        the words vector as `words` writes it (the RUM index's expression) rather than its
+        column, in one version."""
         if language is not None:
-            return _render(self.full, language, pairs=pairs, rows=rows)
+            return _render(self.full, language, pairs=pairs, rows=rows, words=words)
         parts = [_render(self.full, code, pairs=pairs, rows=rows) for code in self.languages]
         return (
             "(" + " OR ".join(sql for sql, _ in parts) + ")",
@@ -889,7 +906,7 @@ def _render_characters(match: Match, language: str, *, rows: bool = False) -> tu
 
 
 def _render(
-    match: Match, language: str, *, pairs: bool = True, rows: bool = False
+    match: Match, language: str, *, pairs: bool = True, rows: bool = False, words: str = ""
 ) -> tuple[str, list[str]]:
     if match.is_leaf and not match.indexable:
         # A test on rows: a function of the match is no index condition (`Match.indexable`).
@@ -901,13 +918,15 @@ def _render(
         if not pairs or language not in word_pair_languages():
             if not match.children:
                 return "true", []
-            return _render(match.children[0], language, pairs=pairs, rows=rows)
+            return _render(match.children[0], language, pairs=pairs, rows=rows, words=words)
         vector = f"{WORD_PAIRS_FUNCTION}(a.{search_column(language)})"
         return f"{vector} @@ %s::tsquery", [match.text]
     if match.is_leaf:
-        column = search_column(language, chars=match.op == "chars")
-        return f"a.{column} @@ to_tsquery('{CONFIG}', %s)", [match.text]
-    parts = [_render(child, language, pairs=pairs, rows=rows) for child in match.children]
+        column = words or f"a.{search_column(language)}"  # (characters: `_render_characters`)
+        return f"{column} @@ to_tsquery('{CONFIG}', %s)", [match.text]
+    parts = [
+        _render(child, language, pairs=pairs, rows=rows, words=words) for child in match.children
+    ]
     params = [p for _, child_params in parts for p in child_params]
     if match.op == "not":
         return f"NOT coalesce({parts[0][0]}, false)", params
@@ -1385,8 +1404,8 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     ~2.5 µs for several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM) are ranked
     whole when they are few, or a phrase's (the articles holding all its words may be many
     more than its matches; for several words they are the matches). The RUM indexes hold the
-    facet keys (migration 0018): a filtered query's scan steps through its words' entries to
-    those that pass the filters inside the index and scores only those. When every match was
+    facet keys (migration 0018): a filtered query's scan goes through its words' entries and
+    passes the filters inside the index, no row read to test them. When every match was
     listed, that is weighed against ranking each listed match (`_rum_pays`); when they were
     too many to list, RUM's order is taken up to RUM_FILTERED_MAX matches of the words alone,
     else the head plan."""
@@ -1411,22 +1430,23 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
 
 # What the plans cost, roughly (µs, measured on the 2-core machine of BENCHMARKS.md, 20k and
 # 200k articles): ranking one listed match (reading its versions' words vectors); RUM's
-# ordered scan scoring one match of its words (one term; several); stepping over one match of
-# the words that the filters leave out, inside the index (a third of scoring it: `play`, in
-# 11,000 of 20,000 articles, 8.4 ms for its order, 2.9 ms for the 120 in one outlet and year).
+# ordered scan going through one match of its words (one term; several). With filters, which
+# the index holds (migration 0018), that is about the same per match of the words, whether
+# it passes or not: at 20k, 如果 (12,762 articles) 5.8 ms for its order, 3.7 ms for the 136 in
+# one outlet (11.8 ms when the rows of its order were read and tested until twenty passed).
 RANK_MATCH_US = 20
 RUM_SCORE_US = 0.3
 RUM_SCORE_SEVERAL_US = 2.5
-RUM_STEP_US = 0.1
 
 
 def _rum_pays(result, query: Query, alone: int) -> bool:
     """Whether a filtered query whose matches were all listed (`result.count` of them, `alone`
     for its words without the filters) gets its page more cheaply from RUM's order than by
-    ranking every listed match. RUM steps through every match of the words inside its index
-    and scores those that pass the filters."""
-    scoring = result.count * (RUM_SCORE_US if query.one_term else RUM_SCORE_SEVERAL_US)
-    return alone * RUM_STEP_US + scoring < result.count * RANK_MATCH_US
+    ranking every listed match. RUM goes through every match of the words inside its index,
+    filters included: with a selective filter (a common word in one outlet) ranking the few
+    that pass is cheaper."""
+    scoring = alone * (RUM_SCORE_US if query.one_term else RUM_SCORE_SEVERAL_US)
+    return scoring < result.count * RANK_MATCH_US
 
 
 def _rum_page(
@@ -1482,13 +1502,16 @@ def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
     filters, filter_params = query.filters
     # The ordered index scan, not a bitmap of every match sorted afterwards; the filters are
     # the index's too (its second column, the facet keys): no row is read to test them.
+    filters = [RUM_FACET_FILTER if sql == FACET_FILTER else sql for sql in filters]
     parts, part_params = [], []
     for i, code in enumerate(query.languages):
-        column = f"a.{search_column(code)}"
+        column = f"{RUM_WORDS_FUNCTION}(a.{search_column(code)})"  # as the RUM index holds it
         where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
         where_params = [words, *filter_params]
         if not query.implied_by_words:  # the rest of the match (exclusions …), on its rows
-            sql, match_params = query.match(code, pairs=False)
+            # (its words written as the index holds them: the scan's own condition is then
+            # not tested again on each row, reading its vector: 4.4 → 14 ms at 20k otherwise)
+            sql, match_params = query.match(code, pairs=False, words=column)
             where.append(sql)
             where_params += match_params
         parts.append(

@@ -166,14 +166,14 @@ def test_filtered_queries_use_rum_only_where_it_costs_less(rum, ports, monkeypat
     assert search("港口", year=2013).plan == "rank-all"
     monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
     # Every match listed: RUM's order (of the matches that pass the filters inside the index)
-    # where stepping through the words' matches costs less than ranking each listed match …
+    # where going through the words' matches costs less than ranking each listed match …
     result = search("港口", outlet="harbor-daily", page_size=20)
     assert result.plan == "rum" and not result.count_is_estimate
     assert ids(result)[:2] == ["title", "summary"]
     assert set(ids(result)) == everything
-    # … else (a common word in a selective filter: stepping through all its matches would cost
+    # … else (a common word in a selective filter: going through all its matches would cost
     # more) ranked whole, the same page.
-    monkeypatch.setattr(search_module, "RUM_STEP_US", 10**6)
+    monkeypatch.setattr(search_module, "RUM_SCORE_US", 10**6)
     ranked = search("港口", outlet="harbor-daily", page_size=20)
     assert ranked.plan == "rank-all" and ids(ranked) == ids(result)
     # Too many to list: RUM's order where the words alone match few …
@@ -214,8 +214,25 @@ def test_a_filtered_scan_passes_the_filters_inside_the_rum_index(rum, ports, mon
     # facet keys and sort the few rows it passes: the filters are still tested in an index.)
     conditions = [line for line in lines if line.startswith("Index Cond:")]
     assert len(conditions) == len(language_codes())
-    assert all("facet_keys @>" in line for line in conditions)
+    assert all("(facet_keys)::text[] @>" in line for line in conditions)
     assert not [line for line in lines if line.startswith("Filter:") and "facet_keys" in line]
+
+
+def test_only_the_rum_page_can_be_planned_on_a_rum_index(rum):
+    """Each RUM index holds expressions that only the RUM page's scans write (migration 0018): no
+    listing or other statement's bitmap is planned on it (the GIN indexes read a third as
+    much), nor can any of them ask it for a tsquery without a term it must have."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef ILIKE '%USING rum%'"
+        )
+        found = dict(cursor.fetchall())
+    for code in language_codes():
+        definition = found[search_module.rum_index_name(code)]
+        column = search_module.search_column(code)
+        words = f"{search_module.RUM_WORDS_FUNCTION}({column})"
+        assert f"USING rum ({words}, ((facet_keys)::text[]))" in definition
+    # (That the RUM page's scans are planned on these indexes: the test above.)
 
 
 def test_several_words_with_too_many_matches_to_score_take_the_head_plan(rum, ports, monkeypatch):
