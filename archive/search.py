@@ -25,7 +25,8 @@ be read and decompressed; so is testing row after row, which the planner likes f
   beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
   each version's best matches straight from its index, no match's vector read (`_rum_page`;
   outside a transaction those scans run on a second connection while the listing is made:
-  `archive.concurrent`);
+  `archive.concurrent` — for a first page, those of the versions in the words' script, the
+  others on this connection after the listing: `_helper_languages`);
   with filters, which the RUM indexes hold too (the facet keys, migration 0018: the scan
   passes them inside the index, no row read to test them), where going through the words'
   matches costs less than ranking every listed match, or, when they are too many to list,
