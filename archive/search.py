@@ -25,8 +25,7 @@ be read and decompressed; so is testing row after row, which the planner likes f
   beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
   each version's best matches straight from its index, no match's vector read (`_rum_page`;
   outside a transaction those scans run on a second connection while the listing is made:
-  `archive.concurrent` — for a first page, those of the versions in the words' script, the
-  others on this connection after the listing: `_helper_languages`);
+  `archive.concurrent`);
   with filters, which the RUM indexes hold too (the facet keys, migration 0018: the scan
   passes them inside the index, no row read to test them), where going through the words'
   matches costs less than ranking every listed match, or, when they are too many to list,
@@ -371,16 +370,9 @@ def search(
             and estimate <= RUM_MAX
             and known_matches(query) <= RUM_MAX
         ):
-            # The first page: the helper scans the versions whose script the words are in, and
-            # this connection the others after the listing (a name, in both versions' texts:
-            # each scan 10 ms at 200k, one beside the other instead of one after the other).
-            helper = _helper_languages(query) if offset == 0 else query.languages
-            statements = _rum_statements(query, offset + page_size, helper)
+            statements = _rum_statements(query, offset + page_size)
             prefetched = concurrent.submit(
-                lambda cursor: (
-                    helper,
-                    _rum_top(cursor, statements, offset + page_size, offset),
-                )
+                lambda cursor: _rum_top(cursor, statements, offset + page_size, offset)
             )
         per_version = []  # each version's match with the filters (their OR is where_sql's)
         for code in languages:
@@ -1475,11 +1467,6 @@ def _rum_page(
     wanted = offset + limit
     if top is None:  # not already run on the helper's connection (`_rum_top`)
         top = _rum_top(cursor, _rum_statements(query, wanted), wanted, offset)
-    else:
-        helper, top = top
-        rest = [code for code in query.languages if code not in helper]
-        if rest:  # the versions the helper left to this connection (the first page's)
-            top = _merge_tops(top, _rum_top(cursor, _rum_statements(query, wanted, rest), wanted))
     candidates, full, scored, sliced = top
     rows: list = []
     if scored:
@@ -1506,36 +1493,11 @@ def _rum_page(
 RUM_SCAN = {"enable_bitmapscan": "off", "enable_seqscan": "off"}
 
 
-def _helper_languages(query: Query) -> list[str]:
-    """The versions whose RUM scans the second connection runs for a first page: those written
-    in the words' script (Chinese versions for Chinese words, the others for Latin ones),
-    where the matches mostly are; the rest, cheap but for names (in every version's text),
-    are scanned by the request's connection after the listing. All, for one version."""
-    if len(query.languages) < 2:
-        return list(query.languages)
-    chinese = has_cjk(query.lexemes)
-    mine = [code for code in query.languages if code.startswith("zh") == chinese]
-    return mine if 0 < len(mine) < len(query.languages) else list(query.languages)
-
-
-def _merge_tops(first: tuple, second: tuple) -> tuple:
-    """Two `_rum_top` results of a first page, for different versions, as one: each candidate
-    at its best position, its score (the best of every version's: the same in both)."""
-    candidates = dict(first[0])
-    for pk, position in second[0].items():
-        candidates[pk] = min(position, candidates.get(pk, position))
-    scored = {row[0]: row for row in (*first[2], *second[2])}
-    return candidates, first[1] or second[1], list(scored.values()), False
-
-
-def _rum_statements(
-    query: Query, wanted: int, languages: list[str] | None = None
-) -> tuple[str, list, str, list]:
+def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
     """The RUM page's two statements, built from the query alone (not from its listing, so that
-    they can run while it is made): each searched version's (or each of `languages`') best
-    `wanted` matches of the words in its index's order, in one statement (with RUM_SCAN's
-    settings); and the candidates' whole scores, whose last parameter (their ids) `_rum_top`
-    adds."""
+    they can run while it is made): each searched version's best `wanted` matches of the words
+    in its index's order, in one statement (with RUM_SCAN's settings); and the candidates'
+    whole scores, whose last parameter (their ids) `_rum_top` adds."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
     # The ordered index scan, not a bitmap of every match sorted afterwards; the filters are
@@ -1543,8 +1505,6 @@ def _rum_statements(
     filters = [RUM_FACET_FILTER if sql == FACET_FILTER else sql for sql in filters]
     parts, part_params = [], []
     for i, code in enumerate(query.languages):
-        if languages is not None and code not in languages:
-            continue
         column = f"{RUM_WORDS_FUNCTION}(a.{search_column(code)})"  # as the RUM index holds it
         where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
         where_params = [words, *filter_params]
