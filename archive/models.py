@@ -84,7 +84,7 @@ def rum_index_name(language: str) -> str:
 
 # The words vector as the RUM indexes hold it since migration 0018: the vector itself, through
 # a function (PL/pgSQL: never inlined) that only the RUM page's scans name, so that no other
-# statement is planned on a RUM index (`archive.search.RUM_FACET_FILTER` says why).
+# statement is planned on a RUM index (the migration says why).
 RUM_WORDS_FUNCTION = "yiwen_ranked_words"
 
 

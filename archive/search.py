@@ -23,14 +23,13 @@ be read and decompressed; so is testing row after row, which the planner likes f
   so inside the GIN indexes: `Sample`) finds at most SAMPLE_GATE, scaled up — beyond, that
   sample is the listing, for the facets and an estimated count; and
   beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
-  each version's best matches straight from its index, no match's vector read (`_rum_page`;
+  each version's best matches straight from its index (the words vector through
+  RUM_WORDS_FUNCTION, migration 0018), no match's vector read (`_rum_page`;
   outside a transaction those scans run on a second connection while the listing is made:
   `archive.concurrent`);
-  with filters, which the RUM indexes hold too (the facet keys, migration 0018: the scan
-  passes them inside the index, no row read to test them), where going through the words'
-  matches costs less than ranking every listed match, or, when they are too many to list,
-  where the words alone have at most RUM_FILTERED_MAX (`_rum_plan`), else the head plan
-  below;
+  with filters, where walking RUM's order of the words alone until a page passes the filters
+  costs less than ranking every listed match, or, when they are too many to list, where the
+  words alone have few matches (`_rum_plan`), else the head plan below;
 - otherwise, more than RANK_ALL: the matches in titles, summaries and actor names (small
   `search_head_<lang>`, inline, with their own GIN indexes) are ranked first, and then the rest
   follow newest first — a term that common says little about relevance (its IDF is near zero),
@@ -180,17 +179,6 @@ class SearchPage:
         return max(1, -(-self.count // self.page_size))
 
 
-# The filters' test of the facet keys, which the GIN indexes of the vectors answer with the words
-# (migration 0013); and the same test as the RUM indexes hold the keys (migration 0018): through
-# a cast that only the RUM page's scans write (as their words vector goes through
-# RUM_WORDS_FUNCTION), so that the planner never takes a RUM index (whose entries carry every
-# position) for another statement's bitmap of matches, where the GIN indexes read a third as
-# much (the listings of the mixed-script queries at 20k: 16.2 ms in all from GIN, 23.3 ms where
-# the planner took RUM).
-FACET_FILTER = "a.facet_keys @> %s::varchar[]"
-RUM_FACET_FILTER = "a.facet_keys::text[] @> %s::text[]"
-
-
 @dataclass
 class Filters:
     lang: str | None = None
@@ -222,7 +210,7 @@ class Filters:
         ]
         if not keys:
             return [], []
-        where, params = [FACET_FILTER], [text_array(keys)]
+        where, params = ["a.facet_keys @> %s::varchar[]"], [text_array(keys)]
         if dates:
             range_sql, range_params = self.date_range()
             where, params = [*where, *range_sql], [*params, *range_params]
@@ -354,13 +342,11 @@ def search(
         # The RUM page's scans, where it is likely to be the plan, on a second connection while
         # this one lists the matches (they do not depend on it): a name's scans are 10-25 ms at
         # 200,000 articles, the listing 5-8 ms. Not with filters: whether RUM's order pays is
-        # weighed after the listing (a selective filter leaves a few matches, cheaper to rank
-        # whole than going through every match of the words; at 20k on a busy machine, those
-        # scans run beside for nothing made the filtered queries' median 1.4 ms slower). Nor
-        # for a word that ANALYZE counted in more than RUM_MAX articles (`known_matches`): its
-        # page is never RUM's, and the scan would score every match on the other core for
-        # nothing (en-common at 200k: p50 +2 ms with the scan, and the helper busy for the
-        # next search).
+        # weighed after the listing, and a scan of a common word's order until a page passes a
+        # selective filter can be long (`_rum_plan`). Nor for a word that ANALYZE counted in more
+        # than RUM_MAX articles (`known_matches`): its page is never RUM's, and the scan would
+        # score every match on the other core for nothing (en-common at 200k: p50 +2 ms with
+        # the scan, and the helper busy for the next search).
         prefetched = None
         if (
             sort == "relevance"
@@ -1400,15 +1386,14 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     are too common for it and the matches too many to rank each (the head-then-date plan);
     None for the plan the result's size calls for (rank every listed match, else "head").
 
-    RUM's scan scores every article holding all the words: ~0.3 µs a match for one term,
-    ~2.5 µs for several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM) are ranked
-    whole when they are few, or a phrase's (the articles holding all its words may be many
-    more than its matches; for several words they are the matches). The RUM indexes hold the
-    facet keys (migration 0018): a filtered query's scan goes through its words' entries and
-    passes the filters inside the index, no row read to test them. When every match was
-    listed, that is weighed against ranking each listed match (`_rum_pays`); when they were
-    too many to list, RUM's order is taken up to RUM_FILTERED_MAX matches of the words alone,
-    else the head plan."""
+    RUM's scan scores every article holding all the words, filters or not: ~0.3 µs a match
+    for one term, ~2.5 µs for several or a phrase. Listed matches (up to EXACT_COUNT_WITH_RUM)
+    are ranked whole when they are few, or a phrase's (the articles holding all its words may
+    be many more than its matches; for several words they are the matches). A filtered
+    query's scan goes through the matches of its words alone, in RUM's order, until a page
+    of them passes the filters: when every match was listed, that is weighed against ranking
+    each listed match (`_rum_pays`); when they were too many to list, RUM's order is taken
+    where the words alone have few matches, else the head plan."""
     if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
         return None
     if known_matches(query) > RUM_MAX:  # alternatives of common words: their scan is long
@@ -1430,23 +1415,24 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
 
 # What the plans cost, roughly (µs, measured on the 2-core machine of BENCHMARKS.md, 20k and
 # 200k articles): ranking one listed match (reading its versions' words vectors); RUM's
-# ordered scan going through one match of its words (one term; several). With filters, which
-# the index holds (migration 0018), that is about the same per match of the words, whether
-# it passes or not: at 20k, 如果 (12,762 articles) 5.8 ms for its order, 3.7 ms for the 136 in
-# one outlet (11.8 ms when the rows of its order were read and tested until twenty passed).
+# ordered scan scoring one match of its words (one term; several); one row of that order
+# fetched and tested against the filters.
 RANK_MATCH_US = 20
 RUM_SCORE_US = 0.3
 RUM_SCORE_SEVERAL_US = 2.5
+RUM_ROW_US = 4
 
 
 def _rum_pays(result, query: Query, alone: int) -> bool:
     """Whether a filtered query whose matches were all listed (`result.count` of them, `alone`
     for its words without the filters) gets its page more cheaply from RUM's order than by
-    ranking every listed match. RUM goes through every match of the words inside its index,
-    filters included: with a selective filter (a common word in one outlet) ranking the few
-    that pass is cheaper."""
+    ranking every listed match. RUM scores every match of the words and reads its order until
+    `page × page_size` of them passed the filters: with a selective filter (a common word in
+    one outlet) that is most of them."""
+    wanted = result.page * result.page_size
     scoring = alone * (RUM_SCORE_US if query.one_term else RUM_SCORE_SEVERAL_US)
-    return scoring < result.count * RANK_MATCH_US
+    rows = min(alone, wanted * alone / max(1, result.count))
+    return scoring + rows * RUM_ROW_US < result.count * RANK_MATCH_US
 
 
 def _rum_page(
@@ -1500,12 +1486,13 @@ def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
     whole scores, whose last parameter (their ids) `_rum_top` adds."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
-    # The ordered index scan, not a bitmap of every match sorted afterwards; the filters are
-    # the index's too (its second column, the facet keys): no row is read to test them.
-    filters = [RUM_FACET_FILTER if sql == FACET_FILTER else sql for sql in filters]
+    # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
+    # filter the scan reads further down the order, still without reading any vector.
     parts, part_params = [], []
     for i, code in enumerate(query.languages):
-        column = f"{RUM_WORDS_FUNCTION}(a.{search_column(code)})"  # as the RUM index holds it
+        # The words vector as the RUM index holds it (migration 0018): only these scans write
+        # it so, and no other statement is planned on a RUM index.
+        column = f"{RUM_WORDS_FUNCTION}(a.{search_column(code)})"
         where = [f"{column} @@ to_tsquery('{CONFIG}', %s)", *filters]
         where_params = [words, *filter_params]
         if not query.implied_by_words:  # the rest of the match (exclusions …), on its rows

@@ -165,15 +165,15 @@ def test_filtered_queries_use_rum_only_where_it_costs_less(rum, ports, monkeypat
     monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 200)
     assert search("港口", year=2013).plan == "rank-all"
     monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
-    # Every match listed: RUM's order (of the matches that pass the filters inside the index)
-    # where going through the words' matches costs less than ranking each listed match …
+    # Every match listed: RUM's order of the words alone where walking it until a page passes
+    # the filters costs less than ranking each listed match …
     result = search("港口", outlet="harbor-daily", page_size=20)
     assert result.plan == "rum" and not result.count_is_estimate
     assert ids(result)[:2] == ["title", "summary"]
     assert set(ids(result)) == everything
-    # … else (a common word in a selective filter: going through all its matches would cost
-    # more) ranked whole, the same page.
-    monkeypatch.setattr(search_module, "RUM_SCORE_US", 10**6)
+    # … else (a common word in a selective filter: most of its order would be walked) ranked
+    # whole, the same page.
+    monkeypatch.setattr(search_module, "RUM_ROW_US", 10**6)
     ranked = search("港口", outlet="harbor-daily", page_size=20)
     assert ranked.plan == "rank-all" and ids(ranked) == ids(result)
     # Too many to list: RUM's order where the words alone match few …
@@ -190,49 +190,40 @@ def test_filtered_queries_use_rum_only_where_it_costs_less(rum, ports, monkeypat
     assert set(ids(result)) == everything
 
 
-def test_a_filtered_scan_passes_the_filters_inside_the_rum_index(rum, ports, monkeypatch):
-    """The RUM indexes hold the facet keys (migration 0018): each version's ordered scan of a
-    filtered query tests the filters in the index, and reads no row to test them."""
-    scans = []
-    fetch = search_module._fetch
-
-    def spy(cursor, sql, params, settings):
-        if settings is search_module.RUM_SCAN:
-            scans.append((sql, params))
-        return fetch(cursor, sql, params, settings)
-
-    monkeypatch.setattr(search_module, "_fetch", spy)
-    result = search("港口", outlet="harbor-daily", page_size=20)
-    assert result.plan == "rum" and len(scans) == 1
-    sql, params = scans[0]
-    with connection.cursor() as cursor:
-        plan = fetch(cursor, f"EXPLAIN {sql}", params, search_module.RUM_SCAN)
-    lines = [line.strip() for (line,) in plan]
-    scans_of = [line for line in lines if "Index Scan using search_rum_" in line]
-    assert len(scans_of) == len(language_codes())
-    # (In a table of ten rows the planner may take the other version's RUM index for its
-    # facet keys and sort the few rows it passes: the filters are still tested in an index.)
-    conditions = [line for line in lines if line.startswith("Index Cond:")]
-    assert len(conditions) == len(language_codes())
-    assert all("(facet_keys)::text[] @>" in line for line in conditions)
-    assert not [line for line in lines if line.startswith("Filter:") and "facet_keys" in line]
-
-
-def test_only_the_rum_page_can_be_planned_on_a_rum_index(rum):
-    """Each RUM index holds expressions that only the RUM page's scans write (migration 0018): no
-    listing or other statement's bitmap is planned on it (the GIN indexes read a third as
-    much), nor can any of them ask it for a tsquery without a term it must have."""
+def test_only_the_rum_page_is_planned_on_a_rum_index(rum, ports, monkeypatch):
+    """The RUM indexes hold the words vectors through a function that only the RUM page's
+    scans write (migration 0018): each version's scan is planned on its RUM index, and no other
+    statement of a search can be (the GIN indexes read less for a bitmap of matches)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef ILIKE '%USING rum%'"
         )
         found = dict(cursor.fetchall())
     for code in language_codes():
-        definition = found[search_module.rum_index_name(code)]
-        column = search_module.search_column(code)
-        words = f"{search_module.RUM_WORDS_FUNCTION}({column})"
-        assert f"USING rum ({words}, ((facet_keys)::text[]))" in definition
-    # (That the RUM page's scans are planned on these indexes: the test above.)
+        words = f"{search_module.RUM_WORDS_FUNCTION}({search_module.search_column(code)})"
+        assert found[search_module.rum_index_name(code)].endswith(f"USING rum ({words})")
+    statements = []
+    fetch = search_module._fetch
+
+    def spy(cursor, sql, params, settings):
+        statements.append((sql, params, settings))
+        return fetch(cursor, sql, params, settings)
+
+    monkeypatch.setattr(search_module, "_fetch", spy)
+    for query, filters in (("港口", {}), ("港口", {"outlet": "harbor-daily"}), ("ships -港口", {})):
+        assert search(query, page_size=20, **filters).plan == "rum"
+    scans = [s for s in statements if s[2] is search_module.RUM_SCAN]
+    assert len(scans) == 3 and len(statements) > len(scans)
+    with connection.cursor() as cursor:
+        for sql, params, settings in statements:
+            plan = [line.strip() for (line,) in fetch(cursor, f"EXPLAIN {sql}", params, settings)]
+            on_rum = [line for line in plan if "using search_rum_" in line]
+            if settings is search_module.RUM_SCAN:  # each version's scan, its words in the index
+                assert len(on_rum) == len(language_codes())
+                conditions = [line for line in plan if line.startswith("Index Cond:")]
+                assert all(search_module.RUM_WORDS_FUNCTION in line for line in conditions)
+            else:
+                assert on_rum == [], sql
 
 
 def test_several_words_with_too_many_matches_to_score_take_the_head_plan(rum, ports, monkeypatch):
