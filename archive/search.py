@@ -94,6 +94,7 @@ from archive.text.paragraphs import split_paragraphs
 from archive.text.query import (
     MAX_QUERY_CHARS,
     MAX_TERMS,
+    QUOTED_LEXEME,
     Match,
     Term,
     compile_query,
@@ -483,9 +484,6 @@ def glossary_expansion(seg, pairs):
     return expand
 
 
-_ONE_LEXEME = re.compile(r"'(?:[^']|'')*'")
-
-
 @dataclass
 class Query:
     """SQL of one compiled query (`archive.text.query.Match`) over the searched languages'
@@ -618,7 +616,7 @@ class Query:
         GIN bitmap of them costs as much as the sample's rows (~9 ms for 190,000 matches at
         200k articles). None where the whole match is the sample."""
         words = self.positive.tsquery("words") if self.positive else ""
-        if not (words and self.implied_by_words and _ONE_LEXEME.fullmatch(self.lexemes)):
+        if not (words and self.implied_by_words and QUOTED_LEXEME.fullmatch(self.lexemes)):
             # Only one word: the planner's estimate of several (a phrase, AND) is a guess, and
             # beyond HUGE a page is found by walking the date index, which a phrase with a
             # handful of matches would walk to its end.
@@ -1812,7 +1810,7 @@ def _hits(
         return []
     articles, mentions = _page_articles([row[0] for row in rows], facets)
     words = highlight_terms(parsed, seg)
-    lexemes = re.findall(r"'((?:[^']|'')*)'", query_text)
+    lexemes = _QUOTED.findall(query_text)
     latin = {w for w in words if not has_cjk(w)} | {
         lx.replace("''", "'") for lx in lexemes if not has_cjk(lx)
     }

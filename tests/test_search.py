@@ -1266,10 +1266,7 @@ def test_a_sample_reads_the_matches_in_its_shares_of_the_archive_only(monkeypatc
     ],
 )
 def test_array_literals_reach_postgres_as_they_were(db, values):
-    from django.db import connection
-
-    from archive.search import id_array, text_array
-
+    id_array, text_array = search_module.id_array, search_module.text_array
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[], %s::bigint[]", [text_array(values), id_array([3, 1, 2])])
         assert cursor.fetchone() == (values, [3, 1, 2])

@@ -119,7 +119,7 @@ class Match:
     def negates(self) -> bool:
         """Whether this leaf's tsquery holds a negation (an exclusion merged into it), outside
         its quoted lexemes."""
-        return self.is_leaf and "!" in _QUOTED_LEXEME.sub("", self.text)
+        return self.is_leaf and "!" in QUOTED_LEXEME.sub("", self.text)
 
     def tsquery(self, slot: str) -> str:
         """This match's tsquery text on one slot, exclusions left out (for ranking: ts_rank
@@ -133,7 +133,8 @@ class Match:
         return parts[0] if len(parts) == 1 else joiner.join(f"({p})" for p in parts)
 
 
-_QUOTED_LEXEME = re.compile(r"'(?:[^']|'')*'")
+# One quoted lexeme of a tsquery's text ('it''s': quotes inside doubled).
+QUOTED_LEXEME = re.compile(r"'(?:[^']|'')*'")
 
 # "pairs": adjacent words of the words slot, a pre-filter for its phrases (see archive/search.py).
 SLOTS = ("words", "chars", "pairs")
