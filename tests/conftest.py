@@ -31,3 +31,14 @@ def _search_helper_closed(django_db_setup):
     from archive import concurrent
 
     concurrent.close()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to a /zh-hans/ page leaves Chinese active on the thread (LocaleMiddleware
+    activates a language and nothing deactivates it): every test starts from the default one,
+    whichever ran before it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
