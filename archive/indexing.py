@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.utils import timezone
 
 from archive import actors
@@ -307,9 +308,20 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
         texts, characters[pk] = document_texts(article, seg)
         rows.append([*texts, facet_keys(article), pk])
     if rows:
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.executemany(UPDATE_SQL, rows)
         _write_characters(characters)
+
+
+def _cursor():
+    """A cursor of the connection (so of its transaction) that binds parameters on the server:
+    an article's ~25 texts go as they are, where a client-side binding would quote each into
+    the statement for the server to parse again (and executemany prepares the UPDATE once)."""
+    connection.ensure_connection()
+    cursor = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
 
 
 def _load(article_ids: list[int]) -> dict[int, Article]:
@@ -328,7 +340,7 @@ def _write_characters(characters: dict[int, dict[str, str]]) -> None:
         for code, text in texts.items():
             for column, value in zip(rows, (pk, code, text), strict=True):
                 column.append(value)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(CHARACTERS_DELETE_SQL, [list(characters)])
         if rows[0]:
             cursor.execute(CHARACTERS_INSERT_SQL, list(rows))
@@ -373,7 +385,7 @@ def stale_article_ids(article_ids: Iterable[int] | None = None, batch: int = 200
     if article_ids is not None:
         queryset = queryset.filter(pk__in=list(article_ids))
     seg = segmenter()
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         for article in queryset.iterator(chunk_size=batch):
             texts, runs = document_texts(article, seg)
             cursor.execute(

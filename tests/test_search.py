@@ -1100,6 +1100,34 @@ def test_index_update_is_idempotent(archive):
     assert before == after
 
 
+def test_the_index_update_is_one_statement_the_debug_log_sees(archive):
+    """The vectors' UPDATE binds its parameters on the server (a cursor of its own) and is
+    still logged and wrapped like any statement of the connection."""
+    from django.test.utils import CaptureQueriesContext
+
+    article = Article.objects.get(external_id="defense")
+    with CaptureQueriesContext(connection) as queries:
+        search_index_update([article.pk])
+    updates = [q["sql"] for q in queries.captured_queries if "UPDATE archive_article" in q["sql"]]
+    assert len(updates) == 1
+    assert "setweight(to_tsvector('english'" in updates[0]
+    assert list(stale_article_ids([article.pk])) == []
+
+
+def test_character_grams_and_kept_tokens():
+    from archive.text.normalize import normalize
+    from archive.text.segment import _SKIP, char_grams, split_joined_words
+
+    assert char_grams("国防部 美 港口") == "国 国防 防 防部 部 美 港 港口 口"
+    assert char_grams("") == ""
+    # The tokens kept are those with a letter or digit, whatever the fast path takes.
+    seg = segmenter()
+    text = normalize("国防部长说：3.5% 的___增长，u.s. 与 a_b —— 「好」 x86 ４０ é")
+    tokens = seg._jieba.cut(split_joined_words(text), True)
+    assert seg.cut(text) == [t for t in tokens if t.strip() and not _SKIP.match(t)]
+    assert "3.5%" in seg.cut(text) and "___" not in seg.cut(text)
+
+
 def test_the_planner_knows_what_text_matching_costs():
     """Migration 0004 raises ts_match_vq's cost so that common terms use the GIN index."""
     from archive.checks import text_match_cost

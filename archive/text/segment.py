@@ -67,7 +67,13 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """Precise segmentation of normalised text, without white space and punctuation."""
         text = split_joined_words(text)
-        return [t for t in self._jieba.cut(text, True) if t.strip() and not _SKIP.match(t)]
+        # Most tokens are letters and digits only (isalnum: none of _SKIP's characters), which
+        # spares them the pattern.
+        return [
+            t
+            for t in self._jieba.cut(text, True)
+            if t.isalnum() or (t.strip() and not _SKIP.match(t))
+        ]
 
     def subwords(self, words: list[str]) -> list[str]:
         """Dictionary words of two and three characters inside longer words: what search-mode
@@ -100,7 +106,9 @@ class Segmenter:
 
 # A dot, slash or at sign between two letters: host names, paths and addresses
 # (visa.visitsaudi.com, bloggers/weblebrities), which PostgreSQL's parser would keep whole.
-_JOINED = re.compile(r"(?<=[a-z\u00c0-\u024f])[./@](?=[a-z\u00c0-\u024f])")
+# (The separator first: the pattern is looked for at each dot, slash or at sign, not at every
+# character of the text.)
+_JOINED = re.compile(r"[./@](?<=[a-z\u00c0-\u024f][./@])(?=[a-z\u00c0-\u024f])")
 
 
 def split_joined_words(text: str) -> str:
@@ -120,12 +128,15 @@ def char_grams(runs: str) -> str:
     防部 部): the text of the character slot, which PostgreSQL's `simple` configuration turns
     into lexemes and positions. A query for any substring (美; 防部; a name not in the
     dictionary) is then a lexeme lookup or a phrase of pairs two positions apart (see
-    archive/text/query.py),
-    with no word needed. No pair spans two runs, so no phrase of pairs does either."""
+    archive/text/query.py), with no word needed. No pair spans two runs, so no phrase of pairs
+    does either."""
     out: list[str] = []
+    append = out.append
     for run in runs.split():
-        out.extend(f"{run[i]} {run[i : i + 2]}" for i in range(len(run) - 1))
-        out.append(run[-1])
+        for first, second in zip(run, run[1:], strict=False):
+            append(first)
+            append(first + second)
+        append(run[-1])
     return " ".join(out)
 
 
