@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import connection
@@ -45,7 +46,7 @@ from archive.models import (
     search_column,
 )
 from archive.text.normalize import has_cjk, normalize
-from archive.text.segment import Segmenter, char_grams, chars_stream
+from archive.text.segment import Analysis, Segmenter, char_grams, chars_stream
 
 CONFIG = "english"
 CHAR_CONFIG = "simple"
@@ -145,13 +146,55 @@ def actor_names(article: Article, language: str) -> tuple[list[str], list[str]]:
     return [n for n in own if n], [n for n in every if n]
 
 
-def _analyse(seg: Segmenter, texts: Iterable[str], limit: int) -> tuple[str, str, str]:
+# What of each part of a version is indexed, and at which weight's length.
+PART_LIMITS = {"title": MAX["A"], "summary": MAX["B"], "body": MAX["C"]}
+
+
+@dataclass(frozen=True)
+class PreparedTexts:
+    """Analyses made ahead of `search_index_update` (an import makes the next batch's on another
+    thread while the server writes this one's), keyed by (text, length limit), and the
+    character slot texts of their CJK runs (`char_grams`), keyed by the runs. They are used
+    only while `seg` is still the segmenter (the dictionary has not changed since)."""
+
+    seg: Segmenter
+    analyses: dict[tuple[str, int], Analysis]
+    grams: dict[str, str]
+
+
+def prepare_texts(seg: Segmenter, parts: Iterable[tuple[str, str]]) -> PreparedTexts:
+    """Analyse texts as indexing will: (part, text) pairs, part one of PART_LIMITS. Pure Python
+    (no database), so it can run on any thread; `seg` comes from the caller's `segmenter()`."""
+    analyses: dict[tuple[str, int], Analysis] = {}
+    grams: dict[str, str] = {}
+    for part, text in parts:
+        key = (text, PART_LIMITS[part])
+        if text and key not in analyses:
+            analyses[key] = analysis = seg.analyse(text[: key[1]])
+            if analysis.chars and analysis.chars not in grams:
+                grams[analysis.chars] = char_grams(analysis.chars)
+    return PreparedTexts(seg, analyses, grams)
+
+
+def _grams(runs: str, prepared: PreparedTexts | None) -> str:
+    found = prepared.grams.get(runs) if prepared else None
+    return char_grams(runs) if found is None else found
+
+
+def _analyse(
+    seg: Segmenter,
+    texts: Iterable[str],
+    limit: int,
+    prepared: PreparedTexts | None = None,
+) -> tuple[str, str, str]:
     """Precise words, subwords and characters of some texts, each stream joined."""
     precise, subwords, chars = [], [], []
     for text in texts:
         if not text:
             continue
-        analysis = seg.analyse(text[:limit])
+        analysis = prepared.analyses.get((text, limit)) if prepared else None
+        if analysis is None:
+            analysis = seg.analyse(text[:limit])
         precise.append(analysis.precise)
         subwords.append(analysis.subwords)
         chars.append(analysis.chars)
@@ -171,7 +214,10 @@ PREFETCH = ("renditions", "mentions__actor__aliases")
 
 
 def language_texts(
-    article: Article, language: str, seg: Segmenter
+    article: Article,
+    language: str,
+    seg: Segmenter,
+    prepared: PreparedTexts | None = None,
 ) -> tuple[list[str], list[str], list[str], str | None]:
     """The texts of one language's `search_<lang>` slots (FULL_WEIGHTS), `search_head_<lang>`
     slots (HEAD_WEIGHTS) and `search_chars_<lang>` slots (CHARS_WEIGHTS): title; summary and
@@ -184,12 +230,13 @@ def language_texts(
         return (*empty, None)
     own_names, every_name = actor_names(article, language)
     middle = [article.text("summary", language), *own_names]
-    t_precise, t_sub, t_chars = _analyse(seg, [article.text("title", language)], MAX["A"])
-    m_precise, m_sub, m_chars = _analyse(seg, middle, MAX["B"])
-    b_precise, b_sub, b_chars = _analyse(seg, [article.text("body", language)], MAX["C"])
+    title, body = article.text("title", language), article.text("body", language)
+    t_precise, t_sub, t_chars = _analyse(seg, [title], PART_LIMITS["title"], prepared)
+    m_precise, m_sub, m_chars = _analyse(seg, middle, PART_LIMITS["summary"], prepared)
+    b_precise, b_sub, b_chars = _analyse(seg, [body], PART_LIMITS["body"], prepared)
     names, _sub, _chars = _analyse(seg, every_name, MAX["B"])
     head = [t_precise, t_sub, m_precise, m_sub]
-    chars = [char_grams(t_chars), char_grams(m_chars), char_grams(b_chars)]
+    chars = [_grams(t_chars, prepared), _grams(m_chars, prepared), _grams(b_chars, prepared)]
     return [*head, b_precise, b_sub, names], head, chars, "\n".join([t_chars, m_chars, b_chars])
 
 
@@ -238,7 +285,9 @@ def facet_keys(article: Article) -> list[str]:
 
 
 def document_texts(
-    article: Article, seg: Segmenter | None = None
+    article: Article,
+    seg: Segmenter | None = None,
+    prepared: PreparedTexts | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Every slot's text of every language, in the order of UPDATE_SQL's parameters; and the
     `CharacterText` of each published version."""
@@ -246,7 +295,7 @@ def document_texts(
     texts: list[str] = []
     characters: dict[str, str] = {}
     for code in language_codes():
-        full, head, chars, runs = language_texts(article, code, seg)
+        full, head, chars, runs = language_texts(article, code, seg, prepared)
         texts.extend(full + head + chars)
         if runs is not None:
             characters[code] = runs
@@ -291,11 +340,15 @@ CHARACTERS_INSERT_SQL = (
 )
 
 
-def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] = ()) -> None:
+def search_index_update(
+    article_ids: Iterable[int],
+    articles: Iterable[Article] = (),
+    prepared: PreparedTexts | None = None,
+) -> None:
     """Rebuild the stored vectors of these articles (inside the caller's transaction).
 
     `articles` may pass already-loaded articles (with their renditions prefetched) to save
-    reading them again.
+    reading them again; `prepared`, analyses of their texts made ahead (`prepare_texts`).
     """
     loaded = {a.pk: a for a in articles}
     ids = [pk for pk in article_ids if pk not in loaded]
@@ -304,8 +357,10 @@ def search_index_update(article_ids: Iterable[int], articles: Iterable[Article] 
     rows = []
     characters: dict[int, dict[str, str]] = {}
     seg = segmenter()
+    if prepared is not None and prepared.seg is not seg:
+        prepared = None  # made with another dictionary
     for pk, article in loaded.items():
-        texts, characters[pk] = document_texts(article, seg)
+        texts, characters[pk] = document_texts(article, seg, prepared)
         rows.append([*texts, facet_keys(article), pk])
     if rows:
         with _cursor() as cursor:

@@ -18,6 +18,7 @@ import datetime
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,14 @@ from archive.actors import (
     mentions_detect_new,
     read_actor_lines,
 )
-from archive.indexing import reset_segmenter, search_index_update
+from archive.indexing import (
+    PART_LIMITS,
+    PreparedTexts,
+    prepare_texts,
+    reset_segmenter,
+    search_index_update,
+    segmenter,
+)
 from archive.interchange import (
     ArticleRecord,
     Contributor,
@@ -68,6 +76,7 @@ from archive.models import (
     localized,
 )
 from archive.text.paragraphs import normalize_body, normalize_line
+from archive.text.segment import Segmenter
 
 TEXT_FIELDS = ("title", "summary", "body")
 
@@ -444,10 +453,16 @@ def _distinct(people: list[Person], where: str) -> list[Person]:
 
 
 @transaction.atomic
-def articles_create(*, records: list[ArticleRecord], contributors: Contributors) -> list[Article]:
+def articles_create(
+    *,
+    records: list[ArticleRecord],
+    contributors: Contributors,
+    prepared: PreparedTexts | None = None,
+) -> list[Article]:
     """Create many new articles at once: the batch form of `article_import` for records whose
     external ids are not in the archive yet (the caller checks). Same result, a few queries
-    per batch instead of a few dozen per article."""
+    per batch instead of a few dozen per article. `prepared`: the records' texts analysed
+    ahead for the search index (`records_prepare`)."""
     people = [p for r in records for p in r.authors]
     outlets = [r.outlet for r in records if r.outlet]
     for record in records:
@@ -535,8 +550,23 @@ def articles_create(*, records: list[ArticleRecord], contributors: Contributors)
             "authorships": authors_of.get(article.pk, []),
         }
     mentions_detect_new(articles=articles)
-    search_index_update([], articles=articles)
+    search_index_update([], articles=articles, prepared=prepared)
     return articles
+
+
+def records_prepare(seg: Segmenter, records: list[ArticleRecord]) -> PreparedTexts:
+    """The records' titles, summaries and bodies analysed for the search index (pure Python:
+    an import runs it for the next batch on a thread of its own while the server writes this
+    batch)."""
+    return prepare_texts(
+        seg,
+        (
+            (part, text)
+            for record in records
+            for part in PART_LIMITS
+            for text in getattr(record, part).values()
+        ),
+    )
 
 
 # --- editorial workflow --------------------------------------------------------------------------
@@ -948,7 +978,12 @@ class _ImportState:
         self.keep_existing = keep_existing
         self.contributors = Contributors()
 
-    def import_batch(self, lines: list[Line]) -> None:
+    def import_batch(self, lines: list[Line], analysing: Future | None = None) -> None:
+        """Import a batch: new articles at once, the others one by one. `analysing`: the texts'
+        analyses being made ahead (`records_prepare`); computed here if it failed."""
+        prepared = None
+        if analysing is not None and analysing.exception() is None:
+            prepared = analysing.result()
         ids = [line.record.external_id for line in lines]
         existing = set(
             Article.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
@@ -958,7 +993,9 @@ class _ImportState:
             try:
                 with transaction.atomic():
                     articles_create(
-                        records=[line.record for line in new], contributors=self.contributors
+                        records=[line.record for line in new],
+                        contributors=self.contributors,
+                        prepared=prepared,
                     )
             except (RecordError, DatabaseError):
                 self.contributors = Contributors()  # find the bad record(s) one by one
@@ -1045,8 +1082,11 @@ def import_file(
     state = _ImportState(report, keep_existing)
     seen: dict[str, int] = {}
     batch: list[Line] = []
+    # A full batch's texts are analysed for the search index on a thread of its own while the
+    # batch before it is written (the segmentation runs while this thread waits for the server).
+    pending: tuple[list[Line], Future[PreparedTexts]] | None = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), ThreadPoolExecutor(1, "yiwen-import") as ahead:
             rebuild = _defer_gin_indexes(path)
             for line in _lines(path, report.format, seed_options):
                 if progress:
@@ -1065,10 +1105,16 @@ def import_file(
                     continue  # the file will be rolled back: only validate the rest
                 batch.append(line)
                 if len(batch) >= IMPORT_BATCH:
+                    records = [item.record for item in batch]
+                    analysing = ahead.submit(records_prepare, segmenter(), records)
+                    if pending:
+                        state.import_batch(*pending)
+                    pending, batch = (batch, analysing), []
+            if not (report.rejected and not skip_invalid):
+                if pending:
+                    state.import_batch(*pending)
+                if batch:
                     state.import_batch(batch)
-                    batch = []
-            if batch and not (report.rejected and not skip_invalid):
-                state.import_batch(batch)
             if report.rejected and not skip_invalid:
                 raise _Rollback
             _build_indexes(rebuild)

@@ -817,3 +817,59 @@ def test_a_rejected_big_first_import_keeps_the_gin_indexes(tmp_path, monkeypatch
         import_file(f.write_jsonl(tmp_path / "bad.jsonl", records))
     assert _gin_indexes() == before
     assert Article.objects.count() == 0
+
+
+def test_an_import_analyses_each_full_batch_ahead_on_a_thread_of_its_own(tmp_path, monkeypatch):
+    """The next batch's texts are segmented while the server writes the batch before it: the
+    same vectors as a batch analysed when it is written (reindex --check finds none stale)."""
+    import threading
+
+    from archive import services
+    from archive.indexing import stale_article_ids
+    from archive.search import search
+    from archive.text.segment import Segmenter
+
+    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    analysed_on: dict[str, set[str]] = {}
+    analyse = Segmenter.analyse
+
+    def spy(self, text):
+        analysed_on.setdefault(text, set()).add(threading.current_thread().name)
+        return analyse(self, text)
+
+    monkeypatch.setattr(Segmenter, "analyse", spy)
+    bodies = [{"zh-hans": f"渡口第{n}篇。", "en": f"Ferry note {n}."} for n in range(5)]
+    records = [f.bilingual_record(f"ferry-{n}", body=body) for n, body in enumerate(bodies)]
+    report = import_file(f.write_jsonl(tmp_path / "five.jsonl", records))
+    assert report.counts["created"] == 5
+    # Batches [0, 1] and [2, 3] were analysed ahead, and not again when written; [4] in place.
+    for n in range(4):
+        assert {t.split("_")[0] for t in analysed_on[f"渡口第{n}篇。"]} == {"yiwen-import"}
+    assert analysed_on["渡口第4篇。"] == {threading.current_thread().name}
+    assert list(stale_article_ids()) == []
+    assert {h.article.external_id for h in search("第3篇").hits} == {"ferry-3"}
+
+
+def test_a_bad_line_after_a_batch_analysed_ahead_rolls_the_whole_file_back(tmp_path, monkeypatch):
+    from archive import services
+
+    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    records = [f.bilingual_record(f"ferry-{n}") for n in range(3)]
+    records.append(f.minimal_record("bad", original_language="fr"))
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(f.write_jsonl(tmp_path / "bad.jsonl", records))
+    assert [number for number, _reason in rejected.value.report.rejected] == [4]
+    assert Article.objects.count() == 0
+
+
+def test_analyses_made_with_another_dictionary_are_not_used():
+    from archive.indexing import PreparedTexts, search_index_update, segmenter, stale_article_ids
+    from archive.text.segment import Analysis, Segmenter
+
+    article = f.import_article(f.bilingual_record())
+    zh_body = article.text("body", "zh-hans")
+    bogus = {(zh_body, 400_000): Analysis(precise="假的", subwords="", chars="假")}
+    search_index_update([article.pk], prepared=PreparedTexts(Segmenter(), bogus, {}))
+    assert list(stale_article_ids([article.pk])) == []  # another segmenter's: ignored
+    search_index_update([article.pk], prepared=PreparedTexts(segmenter(), bogus, {}))
+    assert list(stale_article_ids([article.pk])) == [article.pk]  # the current one's: used
