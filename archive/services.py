@@ -943,6 +943,13 @@ def _defer_gin_indexes(path: Path) -> list[str]:
     with open(path, "rb") as fh:  # enough lines? (not the whole file: it may be gigabytes)
         if sum(1 for _ in itertools.islice(fh, BULK_INDEX_RECORDS)) < BULK_INDEX_RECORDS:
             return []
+    return search_indexes_drop()
+
+
+def search_indexes_drop() -> list[str]:
+    """Drop the article table's GIN (and RUM) indexes inside the caller's transaction, which then
+    holds the table until it ends (readers and writers wait); their definitions, to build them
+    again with `search_indexes_build` before it ends."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
@@ -957,7 +964,8 @@ def _defer_gin_indexes(path: Path) -> list[str]:
     return [definition for _name, definition in found]
 
 
-def _build_indexes(definitions: list[str]) -> None:
+def search_indexes_build(definitions: list[str]) -> None:
+    """Build indexes that `search_indexes_drop` dropped, each in one pass over the table."""
     if not definitions:
         return
     with connection.cursor() as cursor:
@@ -1117,7 +1125,7 @@ def import_file(
                     state.import_batch(batch)
             if report.rejected and not skip_invalid:
                 raise _Rollback
-            _build_indexes(rebuild)
+            search_indexes_build(rebuild)
     except _Rollback:
         report.counts = dict.fromkeys(report.counts, 0)
         raise ImportRejected(report) from None

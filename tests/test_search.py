@@ -969,6 +969,44 @@ def test_reindex_check_finds_and_reindex_fixes_a_stale_vector(archive, capsys):
     assert ids(search("卸货")) == ["harbor"]
 
 
+def _search_index_definitions() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_article' "
+            "AND (indexdef ILIKE '%USING gin%' OR indexdef ILIKE '%USING rum%')"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_reindex_bulk_rewrites_every_vector_and_builds_the_same_indexes(archive, capsys):
+    before = _search_index_definitions()
+    Article.objects.filter(external_id="harbor").update(search_zh_hans=None)
+    call_command("reindex", "--bulk", "--no-progress")
+    assert "reindexed 4 articles" in capsys.readouterr().out
+    assert _search_index_definitions() == before
+    call_command("reindex", "--check", "--no-progress")
+    assert ids(search("卸货")) == ["harbor"]
+    with pytest.raises(CommandError, match="leave out"):
+        call_command("reindex", "--bulk", "--characters", "--no-progress")
+
+
+def test_a_failed_bulk_reindex_leaves_the_indexes_and_vectors_as_they_were(archive, monkeypatch):
+    from archive.management.commands import reindex
+
+    before = _search_index_definitions()
+    stale = Article.objects.get(external_id="harbor")
+    Article.objects.filter(pk=stale.pk).update(search_zh_hans=None)
+
+    def broken(definitions):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(reindex, "search_indexes_build", broken)
+    with pytest.raises(RuntimeError):
+        call_command("reindex", "--bulk", "--no-progress")
+    assert _search_index_definitions() == before
+    assert list(stale_article_ids()) == [stale.pk]  # nothing of the rewrite was kept
+
+
 def test_a_300000_character_article_stays_searchable():
     sentence = "港口的工人们在清晨开始工作，渔船陆续返回。"
     body = "\n\n".join(sentence * 20 for _ in range(int(300_000 / (len(sentence) * 20)) + 1))
