@@ -584,7 +584,12 @@ class Query:
         return query, fingerprint
 
     def match(
-        self, language: str | None = None, *, pairs: bool = True, rows: bool = False, words=""
+        self,
+        language: str | None = None,
+        *,
+        pairs: bool = True,
+        rows: bool = False,
+        words: str = "",
     ) -> tuple[str, list[str]]:
         """The WHERE clause of a match in one language version, or in any searched one; without
         the word pairs pre-filter (`pairs=False`) where a RUM index checks phrases itself; for
@@ -817,7 +822,6 @@ def _with_word_pairs(match: Match, parsed: dict[str, str]) -> Match:
     return Match(match.op, children=children)
 
 
-_QUOTED = re.compile(r"'((?:[^']|'')*)'")
 _CHAIN_GLUE = f" <{PAIR_DISTANCE}> "
 
 
@@ -832,7 +836,7 @@ def _character_strings(text: str) -> tuple[str, list[str], list[str]] | None:
     literals: list[str] = []
     strings: list[str] = []
     for part in text.replace("(", "").replace(")", "").split(" & "):
-        found = _QUOTED.findall(part)
+        found = QUOTED_LEXEME.findall(part)
         if not found or part.strip() != _CHAIN_GLUE.join(f"'{x}'" for x in found):
             return None
         lexemes += found
@@ -1632,7 +1636,7 @@ def known_matches(query: Query) -> int:
     if not query.lexemes:
         return 0
     common = common_lexemes()
-    lexemes = dict.fromkeys(x.replace("''", "'") for x in _QUOTED.findall(query.lexemes))
+    lexemes = dict.fromkeys(x.replace("''", "'") for x in QUOTED_LEXEME.findall(query.lexemes))
     return sum(
         max((common.get(code, {}).get(lexeme, 0) for code in query.languages), default=0)
         for lexeme in lexemes
@@ -1810,7 +1814,7 @@ def _hits(
         return []
     articles, mentions = _page_articles([row[0] for row in rows], facets)
     words = highlight_terms(parsed, seg)
-    lexemes = _QUOTED.findall(query_text)
+    lexemes = QUOTED_LEXEME.findall(query_text)
     latin = {w for w in words if not has_cjk(w)} | {
         lx.replace("''", "'") for lx in lexemes if not has_cjk(lx)
     }

@@ -286,3 +286,16 @@ def wmt_record(
         "zh_paragraphs": zh,
         "en_paragraphs": en,
     }
+
+
+def search_indexes() -> dict[str, str]:
+    """The article table's GIN indexes, and its RUM indexes where the server has them: name →
+    definition."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_article' "
+            "AND (indexdef ILIKE '%USING gin%' OR indexdef ILIKE '%USING rum%')"
+        )
+        return dict(cursor.fetchall())

@@ -780,29 +780,17 @@ def test_an_unpaired_surrogate_is_named_as_such():
         parse_record(f.minimal_record(title={"en": "Broken \ud800"}))
 
 
-def _gin_indexes() -> dict[str, str]:
-    """The article table's GIN indexes, and its RUM indexes where the server has them."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_article' "
-            "AND (indexdef ILIKE '%USING gin%' OR indexdef ILIKE '%USING rum%')"
-        )
-        return dict(cursor.fetchall())
-
-
 def test_a_big_first_import_builds_the_gin_indexes_at_the_end(tmp_path, monkeypatch):
     from archive import search as search_module
     from archive import services
     from archive.search import search
 
     monkeypatch.setattr(services, "BULK_INDEX_RECORDS", 2)
-    before = _gin_indexes()
+    before = f.search_indexes()
     assert any("USING rum" in d for d in before.values()) == bool(search_module.rum_languages())
     records = [f.bilingual_record(), f.chinese_only_record()]
     import_file(f.write_jsonl(tmp_path / "a.jsonl", records))
-    assert _gin_indexes() == before
+    assert f.search_indexes() == before
     assert [h.article.external_id for h in search("渡口").hits] == ["ferry-crossing"]
     assert [h.article.external_id for h in search("图书馆").hits] == ["library-mountain"]
 
@@ -811,11 +799,11 @@ def test_a_rejected_big_first_import_keeps_the_gin_indexes(tmp_path, monkeypatch
     from archive import services
 
     monkeypatch.setattr(services, "BULK_INDEX_RECORDS", 2)
-    before = _gin_indexes()
+    before = f.search_indexes()
     records = [f.bilingual_record(), f.minimal_record("bad", original_language="fr")]
     with pytest.raises(ImportRejected):
         import_file(f.write_jsonl(tmp_path / "bad.jsonl", records))
-    assert _gin_indexes() == before
+    assert f.search_indexes() == before
     assert Article.objects.count() == 0
 
 

@@ -18,6 +18,7 @@ from archive.models import Article, CharacterText, Rendition, language_codes
 from archive.search import find_spans, search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
 from archive.text.query import MAX_PHRASE_WORDS, compile_query, parse
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -969,21 +970,12 @@ def test_reindex_check_finds_and_reindex_fixes_a_stale_vector(archive, capsys):
     assert ids(search("卸货")) == ["harbor"]
 
 
-def _search_index_definitions() -> dict[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_article' "
-            "AND (indexdef ILIKE '%USING gin%' OR indexdef ILIKE '%USING rum%')"
-        )
-        return dict(cursor.fetchall())
-
-
 def test_reindex_bulk_rewrites_every_vector_and_builds_the_same_indexes(archive, capsys):
-    before = _search_index_definitions()
+    before = f.search_indexes()
     Article.objects.filter(external_id="harbor").update(search_zh_hans=None)
     call_command("reindex", "--bulk", "--no-progress")
     assert "reindexed 4 articles" in capsys.readouterr().out
-    assert _search_index_definitions() == before
+    assert f.search_indexes() == before
     call_command("reindex", "--check", "--no-progress")
     assert ids(search("卸货")) == ["harbor"]
     with pytest.raises(CommandError, match="leave out"):
@@ -993,7 +985,7 @@ def test_reindex_bulk_rewrites_every_vector_and_builds_the_same_indexes(archive,
 def test_a_failed_bulk_reindex_leaves_the_indexes_and_vectors_as_they_were(archive, monkeypatch):
     from archive.management.commands import reindex
 
-    before = _search_index_definitions()
+    before = f.search_indexes()
     stale = Article.objects.get(external_id="harbor")
     Article.objects.filter(pk=stale.pk).update(search_zh_hans=None)
 
@@ -1003,7 +995,7 @@ def test_a_failed_bulk_reindex_leaves_the_indexes_and_vectors_as_they_were(archi
     monkeypatch.setattr(reindex, "search_indexes_build", broken)
     with pytest.raises(RuntimeError):
         call_command("reindex", "--bulk", "--no-progress")
-    assert _search_index_definitions() == before
+    assert f.search_indexes() == before
     assert list(stale_article_ids()) == [stale.pk]  # nothing of the rewrite was kept
 
 

@@ -133,8 +133,9 @@ class Match:
         return parts[0] if len(parts) == 1 else joiner.join(f"({p})" for p in parts)
 
 
-# One quoted lexeme of a tsquery's text ('it''s': quotes inside doubled).
-QUOTED_LEXEME = re.compile(r"'(?:[^']|'')*'")
+# One quoted lexeme of a tsquery's text ('it''s': quotes inside doubled); its group, the text
+# between the quotes (what `findall` gives).
+QUOTED_LEXEME = re.compile(r"'((?:[^']|'')*)'")
 
 # "pairs": adjacent words of the words slot, a pre-filter for its phrases (see archive/search.py).
 SLOTS = ("words", "chars", "pairs")
