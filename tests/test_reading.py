@@ -6,16 +6,18 @@ from __future__ import annotations
 import copy
 import datetime
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import override
 
 from archive import services
-from archive.models import Article, Mention, Rendition
+from archive.models import Article, Mention, Rendition, quote_segment, unicode_slug
 from tests import factories as f
 from tests.conftest import REPO
 from tests.pages import find, text
@@ -210,6 +212,27 @@ def test_article_slug_is_the_title_in_that_language(ferry):
         )
     assert ferry.url("zh-hans") == expected
     assert expected.startswith(f"/zh-hans/articles/{ferry.pk}/%E6%B1%9F")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "The Last Ferry: at the River's Crossing!",
+        "  --Pentagon—Anthropic  ",
+        "国防部长访问港口 (第二版)",
+        "ＤｅｅｐＳｅｅｋ 融资 ①ﬁ",
+        "Ünïcödé café _under_ score~tilde.dot",
+        "tab\tnew\nline\u3000ideographic\u00a0space",
+        "a/b?c&d%e+f#g",
+    ],
+)
+def test_slugs_and_their_quoting_are_djangos(text):
+    # The article URL's own slug and percent-encoding (a page of search results makes 40 URLs)
+    # give what django.utils.text.slugify and urllib.parse.quote give.
+    assert unicode_slug(text) == slugify(text, allow_unicode=True)
+    assert quote_segment(text) == quote(text, safe="")
+    assert quote_segment(unicode_slug(text)) == quote(slugify(text, allow_unicode=True), safe="")
 
 
 @pytest.mark.parametrize("suffix", ["", "wrong-slug/", "the-last-ferry/"])

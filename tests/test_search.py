@@ -1022,6 +1022,26 @@ def test_a_300000_character_article_stays_searchable():
 # --- the API -----------------------------------------------------------------------------------
 
 
+def test_the_page_articles_are_what_from_db_builds(archive):
+    # `_page_articles` builds its instances without `__init__`: the same fields, the same
+    # deferred ones (the vectors, the untranslated originals), a saved instance's state.
+    pks = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    articles, _mentions = search_module._page_articles(pks)
+    assert sorted(articles) == pks
+    for pk, built in articles.items():
+        expected = Article.objects.select_related("outlet").get(pk=pk)
+        fields = built.__dict__.keys() - {"_state", "published_languages"}
+        assert {k: built.__dict__[k] for k in fields} == {k: expected.__dict__[k] for k in fields}
+        assert built.get_deferred_fields() == {
+            f.attname for f in Article._meta.concrete_fields if f.attname not in fields
+        }
+        assert (built._state.adding, built._state.db) == (False, "default")
+        assert built.outlet == expected.outlet and built.outlet.name == expected.outlet.name
+        assert (built.title, built.display_title) == (expected.title, expected.display_title)
+        assert built.url("en") == expected.url("en")
+        assert built.public_languages == expected.public_languages
+
+
 def test_api_search_shape(client, archive):
     response = client.get("/api/search", {"q": "蒸馏"})
     assert response.status_code == 200
