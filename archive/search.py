@@ -1656,14 +1656,16 @@ FACET_LIMIT = 30  # entries per kind
 def _facets(counted: list[tuple[str, int]], count: int, rows: int, *, sample: bool) -> dict:
     """Counts per language, outlet, author, translator, actor and year among the matches (among
     a `sample` of `rows` of them, see `_listing`), from the facet keys counted."""
-    facets: dict = {kind: [] for kind in FACET_KINDS}
+    ranked: dict[str, list[tuple[int, str]]] = {kind: [] for kind in FACET_KINDS}
     for key, n in counted:
         kind, _, value = key.partition(":")
-        if kind in facets:
-            facets[kind].append({"value": value, "count": n})
-    for kind in FACET_KINDS:
-        facets[kind].sort(key=lambda e: (-e["count"], e["value"]))
-        facets[kind] = facets[kind][:FACET_LIMIT]
+        found = ranked.get(kind)
+        if found is not None:
+            found.append((-n, value))
+    facets: dict = {}
+    for kind, found in ranked.items():
+        found.sort()  # the most frequent first, then by value; entries only for those kept
+        facets[kind] = [{"value": value, "count": -n} for n, value in found[:FACET_LIMIT]]
     facets["year"].sort(key=lambda e: e["value"], reverse=True)
     if sample:
         facets["basis"] = f"a sample of {rows} matches"
