@@ -441,9 +441,8 @@ class Article(models.Model):
         (titles, slugs, links) can annotate `published_languages` (an array, see
         `reading.related_pieces`) instead of fetching the versions."""
         annotated = getattr(self, "published_languages", None)
-        if annotated is not None:
-            order = language_codes()
-            return sorted((c for c in annotated if c in order), key=order.index)
+        if annotated is not None:  # (one rendition a language: no duplicates to keep)
+            return [code for code in language_codes() if code in annotated]
         return [r.language for r in self.public_renditions]
 
     def public_rendition(self, language: str) -> Rendition | None:
