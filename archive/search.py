@@ -1633,20 +1633,76 @@ def archive_rows() -> int:
     return _element_stats()[1]
 
 
+# A token of a tsquery's text as PostgreSQL writes it: a quoted lexeme (with its weights or
+# prefix mark), an operator or a parenthesis.
+TSQUERY_TOKEN = re.compile(r"'(?:[^']|'')*'(?::[*A-D]+)?|<->|<\d+>|[&|!()]")
+
+
 def known_matches(query: Query) -> int:
-    """At least how many index entries RUM's scan of a one-term query reads: the articles that
-    hold the word in some searched version, from `common_lexemes` (0 for a word not among the
-    commonest); for alternatives, the sum of each one's (the scan reads every alternative's
-    entries: 24 common words ORed, 20,000 matches at 20,000 articles, scored in 212 ms where
-    one common word's 20,000 take ~10). Known before any statement about the query."""
+    """At least how many index entries RUM's scan of the words reads: for one word, the
+    articles that hold it in some searched version, from `common_lexemes` (0 for a word not
+    among the commonest); for alternatives, the sum of each one's (the scan reads every
+    alternative's entries: 24 common words ORed, 20,000 matches at 20,000 articles, scored in
+    212 ms where one common word's 20,000 take ~10); for words that must all be there (AND, a
+    phrase), the rarest one's (the scan steps through the other words' entries only to the
+    rare one's articles: a name in 15,000 articles AND a word in half the archive is a scan of
+    the name's, not of 115,000 entries). An excluded word adds nothing. Known before any
+    statement about the query."""
     if not query.lexemes:
         return 0
     common = common_lexemes()
-    lexemes = dict.fromkeys(x.replace("''", "'") for x in QUOTED_LEXEME.findall(query.lexemes))
-    return sum(
-        max((common.get(code, {}).get(lexeme, 0) for code in query.languages), default=0)
-        for lexeme in lexemes
-    )
+    counts = [common.get(code, {}) for code in query.languages]
+
+    def count(lexeme: str) -> int:
+        return max((found.get(lexeme, 0) for found in counts), default=0)
+
+    return _tsquery_matches(TSQUERY_TOKEN.findall(query.lexemes), count)
+
+
+def _tsquery_matches(tokens: list[str], count) -> int:
+    """`known_matches` of a tsquery's tokens, by PostgreSQL's precedence (! binds tighter than
+    a phrase's <->, which binds tighter than &, then |); each lexeme's `count`."""
+    at = 0
+
+    def peek() -> str:
+        return tokens[at] if at < len(tokens) else ""
+
+    def alternatives() -> int | None:  # a | b: every alternative's entries are read
+        nonlocal at
+        found = [all_of()]
+        while peek() == "|":
+            at += 1
+            found.append(all_of())
+        if all(n is None for n in found):
+            return None
+        return sum(n or 0 for n in found)
+
+    def all_of() -> int | None:  # a & b, a <-> b: the rarest word drives the scan
+        nonlocal at
+        found = [operand()]
+        while peek() == "&" or peek().startswith("<"):
+            at += 1
+            found.append(operand())
+        required = [n for n in found if n is not None]
+        return min(required) if required else None
+
+    def operand() -> int | None:  # None: an excluded word, which drives nothing
+        nonlocal at
+        token = peek()
+        at += 1
+        if token == "!":
+            operand()
+            return None
+        if token == "(":
+            found = alternatives()
+            if peek() == ")":
+                at += 1
+            return found
+        if token.startswith("'"):
+            return count(token[1 : token.rindex("'")].replace("''", "'"))
+        return None
+
+    return alternatives() or 0
 
 
 FACET_KINDS = ("lang", "outlet", "author", "translator", "actor", "year")

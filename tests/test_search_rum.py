@@ -384,6 +384,41 @@ def test_alternatives_of_common_words_are_weighed_by_all_their_entries(
     assert search("港口 OR 天气", page_size=20).plan == "rum"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_words_that_must_all_be_there_are_weighed_by_the_rarest(rum, ports, monkeypatch):
+    """RUM's scan of words ANDed steps through the commoner words' entries only to the rarest
+    one's articles: a name AND a word in half the archive is a scan of the name's articles,
+    not of both words' entries added up (which sent such queries to rank every match)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_article")
+    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})
+    common = search_module.common_lexemes()["zh-hans"]
+    assert (common["港口"], common["天气"]) == (10, 9)
+    monkeypatch.setattr(search_module, "RUM_MAX", 9)
+    assert search("港口", page_size=20).plan != "rum"  # 10 > 9
+    both = search("港口 天气", page_size=20)
+    assert both.plan == "rum" and both.count == 9  # the rarer one's 9, not 19
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 200)
+    assert ids(search("港口 天气", page_size=20)) == ids(both)  # ranking each match's vectors
+    monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
+    monkeypatch.setattr(search_module, "RUM_MAX", 8)
+    assert search("港口 天气", page_size=20).plan != "rum"
+
+
+def test_known_matches_follow_the_tsquerys_operators():
+    counts = {"a": 100, "b": 10, "c": 1, "it's": 7}
+    known = lambda text: search_module._tsquery_matches(  # noqa: E731
+        search_module.TSQUERY_TOKEN.findall(text), lambda lexeme: counts.get(lexeme, 0)
+    )
+    assert known("'a'") == 100 and known("'zzz'") == 0 and known("") == 0
+    assert known("'a' | 'b'") == 110  # every alternative's entries
+    assert known("'a' & 'b'") == 10 and known("'a' <-> 'b'") == 10 and known("'a' <2> 'c'") == 1
+    assert known("'a' & !'b'") == 100 and known("!'a'") == 0  # an exclusion drives nothing
+    assert known("( 'a' | 'b' ) & 'c'") == 1 and known("( 'a' | 'b' ) & 'a':AB") == 100
+    assert known("'a' & 'b' | 'c'") == 11  # & binds tighter than |
+    assert known("'it''s' & 'a':*") == 7 and known("'zzz' & 'a'") == 0
+
+
 def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
     rum, ports, monkeypatch
 ):
