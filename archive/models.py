@@ -370,10 +370,28 @@ class Article(models.Model):
             # GIN scan that intersects the two inside the index, skipping through a common
             # word's entries, instead of a bitmap of every match of the word ANDed with the
             # filter's, or the filter's rows each tested by reading its vector. A search without
-            # filters reads the vector's entries alone, as from an index of it alone.
+            # filters reads the vector's entries alone, as from an index of it alone. The
+            # words and the characters of a version share one index (migration 0019): a query
+            # with both a word and characters that are no word (`DeepSeek 的了`) is one scan
+            # that intersects them, not the word's matches each tested by reading its
+            # characters vector.
             *[
-                GinIndex(fields=[column, "facet_keys"], name=f"{column}_gin")
-                for column in search_columns()
+                GinIndex(
+                    fields=[
+                        search_column(code),
+                        search_column(code, chars=True),
+                        "facet_keys",
+                    ],
+                    name=f"{search_column(code)}_gin",
+                )
+                for code in language_codes()
+            ],
+            *[
+                GinIndex(
+                    fields=[search_column(code, head=True), "facet_keys"],
+                    name=f"{search_column(code, head=True)}_gin",
+                )
+                for code in language_codes()
             ],
             *[
                 GinIndex(

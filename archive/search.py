@@ -13,7 +13,9 @@ be read and decompressed; so is testing row after row, which the planner likes f
 - the planner's estimate of the number of matches comes first (EXPLAIN, ≈ 1 ms);
 - up to HUGE estimated matches, up to EXACT_COUNT are listed per language from the GIN bitmaps
   (one statement, which counts the facets on the way: `_listing`; each vector's GIN index holds
-  the facet keys too, so a filter and the words meet inside one index scan); when that is all
+  the facet keys too, so a filter and the words meet inside one index scan, and a version's
+  words and characters share one index, so words and characters that are no word do as well);
+  when that is all
   of them, the count is exact and up to RANK_ALL are all ranked (title A > summary/actors B >
   body C, newer first on ties), each by the best version it matched in — a query of characters
   only by where its terms stand (`Query.literal_score`), not by reading characters vectors;
