@@ -338,16 +338,22 @@ def test_inside_a_transaction_everything_runs_on_its_connection(rum, ports, scan
     assert scans_seen == [threading.current_thread().name]
 
 
+def analysed_counts(monkeypatch) -> dict[str, int]:
+    """ANALYZE the articles and read the Chinese words' counts it found (`common_lexemes`: read
+    now, forgotten after the test)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_article")
+    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})
+    return search_module.common_lexemes()["zh-hans"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_no_scan_beside_the_listing_for_a_word_analyze_counted_too_common_for_rum(
     rum, ports, scans_seen, monkeypatch
 ):
     """A word that ANALYZE found in more than RUM_MAX articles is never ranked from RUM's
     order: its scan is not started on the helper's connection to be thrown away."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE archive_article")
-    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})  # read now, forgotten afterwards
-    assert search_module.common_lexemes()["zh-hans"]["港口"] == 10
+    assert analysed_counts(monkeypatch)["港口"] == 10
     monkeypatch.setattr(search_module, "RUM_MAX", 9)
     submitted: list = []
     submit = concurrent.submit
@@ -367,10 +373,7 @@ def test_alternatives_of_common_words_are_weighed_by_all_their_entries(
     """RUM's scan of alternatives reads every alternative's entries: their counts add up (24
     common words ORed at 20,000 articles: 20,000 matches, a 212 ms scan), though the matches
     are no more than the commonest one's."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE archive_article")
-    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})
-    common = search_module.common_lexemes()["zh-hans"]
+    common = analysed_counts(monkeypatch)
     assert (common["港口"], common["天气"]) == (10, 9)
     monkeypatch.setattr(search_module, "RUM_MAX", 15)
     assert search("港口", page_size=20).plan == "rum"
@@ -389,10 +392,7 @@ def test_words_that_must_all_be_there_are_weighed_by_the_rarest(rum, ports, monk
     """RUM's scan of words ANDed steps through the commoner words' entries only to the rarest
     one's articles: a name AND a word in half the archive is a scan of the name's articles,
     not of both words' entries added up (which sent such queries to rank every match)."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE archive_article")
-    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})
-    common = search_module.common_lexemes()["zh-hans"]
+    common = analysed_counts(monkeypatch)
     assert (common["港口"], common["天气"]) == (10, 9)
     monkeypatch.setattr(search_module, "RUM_MAX", 9)
     assert search("港口", page_size=20).plan != "rum"  # 10 > 9
