@@ -15,10 +15,10 @@ be read and decompressed; so is testing row after row, which the planner likes f
   (one statement, which counts the facets on the way: `_listing`; each vector's GIN index holds
   the facet keys too, so a filter and the words meet inside one index scan, and a version's
   words and characters share one index, so words and characters that are no word do as well);
-  when that is all
-  of them, the count is exact and up to RANK_ALL are all ranked (title A > summary/actors B >
-  body C, newer first on ties), each by the best version it matched in — a query of characters
-  only by where its terms stand (`Query.literal_score`), not by reading characters vectors;
+  when that is all of them, the count is exact and up to RANK_ALL are all ranked (title A >
+  summary/actors B > body C, newer first on ties), each by the best version it matched in — a
+  query of characters only by where its terms stand (`Query.literal_score`), not by reading
+  characters vectors;
 - where the server has the RUM extension (migration 0012) and the query has words, only
   EXACT_COUNT_WITH_RUM matches are listed (all versions at once: ranking needs no list), and
   only where a sample of LISTING_SHARES of the archive's SAMPLE_SHARES shares (a facet key,
@@ -1637,7 +1637,11 @@ def archive_rows() -> int:
 
 # A token of a tsquery's text as PostgreSQL writes it: a quoted lexeme (with its weights or
 # prefix mark), an operator or a parenthesis.
-TSQUERY_TOKEN = re.compile(r"'(?:[^']|'')*'(?::[*A-D]+)?|<->|<\d+>|[&|!()]")
+TSQUERY_TOKEN = re.compile(QUOTED_LEXEME.pattern + r"(?::[*A-D]+)?|<->|<\d+>|[&|!()]")
+
+
+def tsquery_tokens(text: str) -> list[str]:
+    return [token.group() for token in TSQUERY_TOKEN.finditer(text)]
 
 
 def known_matches(query: Query) -> int:
@@ -1658,7 +1662,7 @@ def known_matches(query: Query) -> int:
     def count(lexeme: str) -> int:
         return max((found.get(lexeme, 0) for found in counts), default=0)
 
-    return _tsquery_matches(TSQUERY_TOKEN.findall(query.lexemes), count)
+    return _tsquery_matches(tsquery_tokens(query.lexemes), count)
 
 
 def _tsquery_matches(tokens: list[str], count) -> int:
@@ -1700,8 +1704,8 @@ def _tsquery_matches(tokens: list[str], count) -> int:
             if peek() == ")":
                 at += 1
             return found
-        if token.startswith("'"):
-            return count(token[1 : token.rindex("'")].replace("''", "'"))
+        if lexeme := QUOTED_LEXEME.match(token):
+            return count(lexeme[1].replace("''", "'"))
         return None
 
     return alternatives() or 0

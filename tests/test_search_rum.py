@@ -408,7 +408,7 @@ def test_words_that_must_all_be_there_are_weighed_by_the_rarest(rum, ports, monk
 def test_known_matches_follow_the_tsquerys_operators():
     counts = {"a": 100, "b": 10, "c": 1, "it's": 7}
     known = lambda text: search_module._tsquery_matches(  # noqa: E731
-        search_module.TSQUERY_TOKEN.findall(text), lambda lexeme: counts.get(lexeme, 0)
+        search_module.tsquery_tokens(text), lambda lexeme: counts.get(lexeme, 0)
     )
     assert known("'a'") == 100 and known("'zzz'") == 0 and known("") == 0
     assert known("'a' | 'b'") == 110  # every alternative's entries
