@@ -67,15 +67,17 @@ def search_payload(result: SearchPage) -> dict:
     heads = {c: article_path_head(c) for c in codes}  # once, not for each of 40 links
     for hit in result.hits:
         article = hit.article
+        # A version without a snippet is not published (a draft, scheduled, missing): nothing
+        # of it is shown, its title included.
+        public = [c for c in codes if hit.snippets.get(c) is not None]
         results.append(
             {
                 "id": article.pk,
                 "external_id": article.external_id,
-                "title": {c: article.text("title", c) or None for c in codes},
-                "url": {
-                    c: article.url(c, heads[c]) if hit.snippets.get(c) is not None else None
-                    for c in codes
+                "title": {
+                    c: article.text("title", c) or None if c in public else None for c in codes
                 },
+                "url": {c: article.url(c, heads[c]) if c in public else None for c in codes},
                 "snippet": hit.snippets,
                 "actors": [
                     {

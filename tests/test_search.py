@@ -1076,6 +1076,14 @@ def test_api_search_missing_version_is_null(client, archive):
     assert result["url"]["en"] is None
 
 
+def test_api_search_never_shows_a_drafts_title(client, archive):
+    add("draft-en", zh=("草稿文章", "只有中文已发布。"), en=("Secret draft", "Unreleased words."),
+        en_status="draft")  # fmt: skip
+    (result,) = json.loads(client.get("/api/search", {"q": "草稿文章"}).content)["results"]
+    assert result["title"] == {"zh-hans": "草稿文章", "en": None}
+    assert result["url"]["en"] is None and result["snippet"]["en"] is None
+
+
 @pytest.mark.parametrize(
     "params",
     [
