@@ -44,7 +44,7 @@ import ahocorasick
 import opencc
 import rjieba
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from modeltranslation.utils import build_localized_fieldname
 
@@ -508,13 +508,18 @@ def user_dictionary_words() -> list[str]:
 
 
 def counted_mentions() -> QuerySet[Mention]:
-    """Mentions that count on public pages: not rejected, in an article with a published version."""
-    return Mention.objects.counted().filter(public_q("article__renditions__"))
+    """Mentions that count on public pages: not rejected, in a published version (the mention's
+    own: what a draft translation names is not public, even where another version is)."""
+    return Mention.objects.counted().filter(
+        public_q("article__renditions__"), article__renditions__language=F("language")
+    )
 
 
 def with_article_counts(actors: QuerySet[Actor]) -> QuerySet[Actor]:
-    published = public_q("mentions__article__renditions__") & ~Q(
-        mentions__state=Mention.State.REJECTED
+    published = (
+        public_q("mentions__article__renditions__")
+        & Q(mentions__article__renditions__language=F("mentions__language"))
+        & ~Q(mentions__state=Mention.State.REJECTED)
     )
     return actors.annotate(
         article_count=Count("mentions__article", filter=published, distinct=True)
@@ -608,8 +613,7 @@ def actors_alongside(actor: Actor, limit: int = 10) -> list[Actor]:
     ids = counted_mentions().filter(actor=actor).values("article_id")
     return list(
         Actor.objects.exclude(pk=actor.pk)
-        .filter(mentions__article_id__in=ids)
-        .exclude(mentions__state=Mention.State.REJECTED)
+        .filter(mentions__in=counted_mentions().filter(article_id__in=ids))
         .annotate(shared=Count("mentions__article", distinct=True))
         .order_by("-shared", "slug")[:limit]
     )
@@ -844,7 +848,7 @@ def actor_evidence(actor: Actor, article_ids: list[int]) -> dict[int, list[Menti
     """{article id: the actor's counted mentions there (language, count, first passage)}."""
     result: dict[int, list[Mention]] = defaultdict(list)
     for mention in (
-        Mention.objects.counted()
+        counted_mentions()
         .filter(actor=actor, article_id__in=article_ids)
         .order_by("article_id", "language")
     ):

@@ -100,13 +100,6 @@ class OutletFeed(LatestFeed):
 FEED_ITEMS = 30
 
 
-def _in_language(article: Article, field: str, language: str) -> str:
-    for code in [language, article.original_language]:
-        if article.text(field, code):
-            return article.text(field, code)
-    return ""
-
-
 class ActorFeed(Feed):
     feed_type = Atom1Feed
 
@@ -125,19 +118,22 @@ class ActorFeed(Feed):
     def items(self, actor: Actor):
         return actor_articles(actor)[:FEED_ITEMS]
 
+    # An article about the actor may have only some versions published: each entry shows the
+    # version a reader of the feed's language is shown (`reading_language`), never a draft.
+
     def item_title(self, article: Article) -> str:
-        return _in_language(article, "title", get_language()) or article.display_title
+        return article.public_title(get_language())
 
     def item_description(self, article: Article) -> str:
-        language = get_language()
-        summary = _in_language(article, "summary", language)
-        if summary:
-            return summary
-        paragraphs = article.paragraphs(language) or article.paragraphs(article.original_language)
-        return paragraphs[0] if paragraphs else ""
+        code = article.reading_language(get_language())
+        if code is None:
+            return ""
+        summary = article.text("summary", code)
+        paragraphs = [summary] if summary else article.paragraphs(code)[:1]
+        return "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
 
     def item_link(self, article: Article) -> str:
-        return article.get_absolute_url(get_language())
+        return article.url(article.reading_language(get_language()) or get_language())
 
     def item_guid(self, article: Article) -> str:
         return f"yiwen:article:{article.external_id}"

@@ -478,17 +478,19 @@ def timeline_entry(article, language: str, mentions: list | None) -> dict:
     """What a timeline row shows: the title in the page's language where there is one, the
     published language versions with their links, and the first passage naming the actor."""
     published = [r.language for r in article.public_renditions]
+    # The title of a published version (never a draft's): the page's language where it has
+    # one, else the original's, else any.
     title_language = next(
         (
             c
             for c in [language, article.original_language, *language_codes()]
-            if article.text("title", c)
+            if c in published and article.text("title", c)
         ),
-        language,
+        article.reading_language(language) or language,
     )
     return {
         "article": article,
-        "title": article.text("title", title_language) or article.display_title,
+        "title": article.text("title", title_language) or article.public_title(title_language),
         "title_language": title_language,
         "url": article.get_absolute_url(title_language if title_language in published else None),
         "versions": [

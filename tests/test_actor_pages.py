@@ -242,3 +242,32 @@ def test_redetect_action(admin_client, cast):
     assert response.status_code == 200
     assert "Articles processed: 1" in response.content.decode()
     assert article.mentions.get().actor == Actor.objects.get(slug="pentagon")
+
+
+def test_a_versions_draft_never_shows_in_the_actor_feed_or_timeline(client, cast):
+    """An article about the actor whose Chinese version is published and whose English one is
+    still a draft: the English feed and page show the Chinese version, never the draft."""
+    mixed = piece(
+        "mixed",
+        zh="马斯克公开发言。",
+        en="Musk and Grok in a secret draft.",
+        status={"en": "draft"},
+    )
+    feed = ET.fromstring(client.get("/en/actors/elon-musk/feed/").content)
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "中文mixed"
+    assert "secret" not in ET.tostring(entry, encoding="unicode")
+    assert entry.find(f"{ATOM}link").get("href").endswith(mixed.url("zh-hans"))
+    text = page(client, "/en/actors/elon-musk/")
+    assert "中文mixed" in text
+    assert "English mixed" not in text and "secret" not in text
+    assert "Grok" not in text  # named in the draft only: not alongside
+    assert re.search(r"Grok</a>\s*<span[^>]*>\(0\)", page(client, "/en/actors/"))
+    assert "secret" not in page(client, "/en/actors/grok/")
+
+
+def test_an_actor_with_a_rejected_mention_elsewhere_is_still_alongside(client, cast):
+    piece("both", en="Elon Musk met the Pentagon.")
+    other = piece("other", en="The Pentagon again.")
+    Mention.objects.filter(article=other).update(state=Mention.State.REJECTED)
+    assert "U.S. Department of Defense" in page(client, "/en/actors/elon-musk/")
