@@ -1953,10 +1953,11 @@ def _hits(
         return []
     articles, mentions = _page_articles([row[0] for row in rows], facets)
     words = highlight_terms(parsed, seg)
-    lexemes = QUOTED_LEXEME.findall(query_text)
-    latin = {w for w in words if not has_cjk(w)} | {
-        lx.replace("''", "'") for lx in lexemes if not has_cjk(lx)
-    }
+    lexemes = {lx.replace("''", "'") for lx in QUOTED_LEXEME.findall(query_text)}
+    stems = {lx for lx in lexemes if not has_cjk(lx)}
+    # The query's Latin words that PostgreSQL searched for (not its stop words: "of" would mark
+    # "off" and "Office"), as typed and as stemmed (happy, happi: each a prefix of some forms).
+    latin = {w for w in words if not has_cjk(w) and _searched(w, stems)} | stems
     cjk = [w for w in words if has_cjk(w)]
     hits = []
     for article_id, score in rows:
@@ -2076,9 +2077,21 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> str:
     return "".join(out)
 
 
+def _searched(word: str, stems: set[str]) -> bool:
+    """Whether a Latin word of the query is one that PostgreSQL searched for: one of the
+    lexemes (`stems`) begins like it, but for the stemmer's last letter (happy: 'happi')."""
+    return any(word.startswith(stem[:-1] or stem) or stem.startswith(word) for stem in stems)
+
+
+# Latin words this short are marked only as whole words (or with a plural's s): as prefixes,
+# "al" of Al Jazeera marked "allowing", "us" "useful".
+SHORT_LATIN = 3
+
+
 def find_spans(text: str, cjk: list[str], latin: set[str]) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) spans of `text` matching the query: Chinese words as
-    substrings, Latin words as word prefixes (covers inflections: distil → distillation)."""
+    substrings, Latin words as word prefixes (covers inflections: distil → distillation), the
+    short ones as whole words."""
     if not text:
         return []
     normal, offsets = normalize_with_offsets(text)
@@ -2087,8 +2100,12 @@ def find_spans(text: str, cjk: list[str], latin: set[str]) -> list[tuple[int, in
         for m in re.finditer(re.escape(word), normal):
             spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
     if latin:
-        pattern = "|".join(re.escape(w) for w in sorted(latin, key=len, reverse=True))
-        for m in re.finditer(rf"(?<![{LATIN}])(?:{pattern})[{LATIN}]*", normal):
+        ordered = sorted(latin, key=len, reverse=True)
+        long = "|".join(re.escape(w) for w in ordered if len(w) > SHORT_LATIN)
+        short = "|".join(re.escape(w) for w in ordered if len(w) <= SHORT_LATIN)
+        patterns = [f"(?:{long})[{LATIN}]*"] if long else []
+        patterns += [f"(?:{short})(?:e?s)?(?![{LATIN}])"] if short else []
+        for m in re.finditer(rf"(?<![{LATIN}])(?:{'|'.join(patterns)})", normal):
             spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
     spans.sort()
     merged: list[tuple[int, int]] = []

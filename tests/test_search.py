@@ -935,6 +935,20 @@ def test_snippets_mark_traditional_queries_on_simplified_text_and_inflections(ar
     assert "<mark>visits</mark>" in search("visiting").hits[0].snippets["en"]
 
 
+def test_snippets_mark_short_words_whole_and_never_stop_words():
+    add("jazeera", zh=None, en=("Gulf news", "Allowing all sides, Al Jazeera reported the talks."))
+    snippet = search("Al Jazeera").hits[0].snippets["en"]
+    assert "<mark>Al</mark> <mark>Jazeera</mark>" in snippet
+    assert "<mark>All" not in snippet and "<mark>all" not in snippet
+    add("pentagon", zh=None, en=("Office hours", "The Department of Defense sent off a memo."))
+    snippet = search("Department of Defense").hits[0].snippets["en"]
+    assert "<mark>Department</mark> of <mark>Defense</mark>" in snippet
+    assert "<mark>off" not in snippet and "<mark>Of" not in snippet
+    # A short word still marks its plural; a long one its inflections.
+    assert find_spans("Two AIs and one AI", [], {"ai"}) == [(4, 7), (16, 18)]
+    assert find_spans("happiness", [], {"happi", "happy"}) == [(0, 9)]
+
+
 def test_snippets_escape_html():
     add("hostile", zh=None, en=("<script>alert(1)</script> zebra", "<b>zebra</b> & co"))
     snippet = search("zebra").hits[0].snippets["en"]
