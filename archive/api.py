@@ -37,6 +37,15 @@ def _int(params: Mapping[str, str], name: str, default: int | None, low: int, hi
     return value
 
 
+def _control_free(params: Mapping[str, str], name: str) -> str | None:
+    """A filter's value, a slug (None when empty), never with a control character: no slug holds
+    one, and PostgreSQL's text cannot hold a NUL (a 500 where any other bad value is a 400)."""
+    value = params.get(name) or None
+    if value and any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise BadRequest(_("%(name)s must not contain control characters.") % {"name": name})
+    return value
+
+
 def search_arguments(params: Mapping[str, str]) -> dict:
     """Validated keyword arguments for `search()` from query parameters (strings)."""
     lang = params.get("lang") or None
@@ -50,10 +59,10 @@ def search_arguments(params: Mapping[str, str]) -> dict:
     return {
         "q": params.get("q") or "",
         "lang": lang,
-        "actor": params.get("actor") or None,
-        "outlet": params.get("outlet") or None,
-        "author": params.get("author") or None,
-        "translator": params.get("translator") or None,
+        "actor": _control_free(params, "actor"),
+        "outlet": _control_free(params, "outlet"),
+        "author": _control_free(params, "author"),
+        "translator": _control_free(params, "translator"),
         "year": _int(params, "year", None, 1, 9999),
         "sort": sort,
         "page": _int(params, "page", 1, 1, 10_000),

@@ -449,6 +449,20 @@ def test_person_pages_list_what_they_wrote_and_translated(client, ferry, library
     assert client.get("/en/people/nobody/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/outlets/%00/",
+        "/en/outlets/harbor-notes%00/",
+        "/zh-hans/outlets/%00/feed/",
+        "/en/people/lin%00qiao/",
+    ],
+)
+def test_a_nul_in_an_outlet_or_person_slug_is_no_page(client, ferry, path):
+    """It was a 500 (PostgreSQL's text cannot hold a NUL); no slug has one."""
+    assert client.get(path).status_code == 404
+
+
 def test_a_translators_unpublished_work_is_not_listed(client, ferry):
     Rendition.objects.filter(article=ferry, language="en").update(status="in_review")
     page = text(get(client, "/en/people/chen-xiaoyu/"))

@@ -1119,6 +1119,13 @@ def test_api_search_never_shows_a_drafts_title(client, archive):
         {"q": "x", "lang": "fr"},
         {"q": "x", "sort": "random"},
         {"q": "x", "year": "20x5"},
+        # A NUL was a 500 (PostgreSQL's text cannot hold one); a slug has no control character.
+        {"q": "China", "outlet": "\x00"},
+        {"q": "China", "actor": "pentagon\x00"},
+        {"q": "China", "author": "a\x00b"},
+        {"q": "China", "translator": "\x00"},
+        {"actor": "\x00"},
+        {"q": "China", "outlet": "harbor\ndaily"},
     ],
 )
 def test_api_search_bad_parameters_are_400(client, params):

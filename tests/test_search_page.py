@@ -194,6 +194,25 @@ def test_messages_and_errors_are_shown(client, archive):
     assert "0 results" in text(nothing) and "Nothing matched" in text(nothing)
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "Pentagon", "outlet": "\x00"},
+        {"q": "Pentagon", "actor": "pentagon\x00"},
+        {"q": "Pentagon", "author": "a\x00b"},
+        {"translator": "\x00"},
+    ],
+)
+def test_a_nul_in_a_filter_is_a_clear_400(client, archive, params):
+    """It was a 500: PostgreSQL's text cannot hold a NUL."""
+    (kind,) = set(params) - {"q"}
+    english = get(client, "/en/search/", params, status=400)
+    assert find(english, "p", role="alert")
+    assert f"{kind} must not contain control characters." in text(english)
+    chinese = get(client, "/zh-hans/search/", params, status=400)
+    assert f"{kind} 不能包含控制字符。" in text(chinese)
+
+
 def test_the_query_titles_and_names_are_escaped(client, archive):
     actor("evil", "organisation", "Evil <i>Corp</i>", "", "Evilcorp")
     piece("tags", en=("Tags <b>in</b> a title", "The Pentagon and Evilcorp <script>x()</script>."))
