@@ -228,6 +228,20 @@ def test_the_query_titles_and_names_are_escaped(client, archive):
     assert box["value"] == '"<img src=x onerror=alert(1)>'  # the parser unescapes the &lt;
 
 
+def test_the_search_box_placeholder_keeps_its_quoted_phrase_inside_the_attribute(client):
+    """The example's quotes ended the attribute: `placeholder="e.g. …, "supply chain", …"`."""
+    english = get(client, "/en/search/", {})
+    (box,) = find(english, "input", id="search-q")
+    assert box["placeholder"] == 'e.g. Pentagon, 五角大楼, "supply chain", DeepSeek 融资'
+    content = english.content.decode()
+    assert 'placeholder="e.g. Pentagon, 五角大楼, &quot;supply chain&quot;' in content
+    chinese = get(client, "/zh-hans/search/", {})
+    (box,) = find(chinese, "input", id="search-q")
+    assert box["placeholder"] == '例如：五角大楼、Pentagon、"供应链"、DeepSeek 融资'
+    (header_box,) = find(get(client, "/en/", {}), "input", id="site-search")
+    assert header_box["placeholder"] == "Search the archive"
+
+
 def test_no_query_explains_the_page_and_the_header_box_is_not_repeated(client, archive):
     response = get(client, "/zh-hans/search/", {})
     assert not find(response, "ol", class_="results")
