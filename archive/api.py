@@ -77,14 +77,16 @@ def search_payload(result: SearchPage) -> dict:
     for hit in result.hits:
         article = hit.article
         # A version without a snippet is not published (a draft, scheduled, missing): nothing
-        # of it is shown, its title included.
+        # of it is shown, its title included. A published one untitled (some corpus records) is
+        # named as the search page names it: by the start of its first paragraph.
         public = [c for c in codes if hit.snippets.get(c) is not None]
         results.append(
             {
                 "id": article.pk,
                 "external_id": article.external_id,
                 "title": {
-                    c: article.text("title", c) or None if c in public else None for c in codes
+                    c: article.text("title", c) or article.public_title(c) if c in public else None
+                    for c in codes
                 },
                 "url": {c: article.url(c, heads[c]) if c in public else None for c in codes},
                 "snippet": hit.snippets,

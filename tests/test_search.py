@@ -1110,6 +1110,21 @@ def test_api_search_never_shows_a_drafts_title(client, archive):
     assert result["url"]["en"] is None and result["snippet"]["en"] is None
 
 
+def test_api_search_names_an_untitled_version_as_the_page_does(client, archive):
+    """Untitled corpus records: the start of the first paragraph (`Article.public_title`), as
+    the search page shows it; still nothing of a version that is not published."""
+    add("untitled", zh=("", "无题的渔港记录。\n\n第二段。"), en=("", "An untitled record.\n\nMore"))
+    add("untitled-draft", zh=("", "无题的渔港草稿。"), en=("", "Draft words."), en_status="draft")
+    data = client.get("/api/search", {"q": "无题", "sort": "date"}).json()
+    titles = {r["external_id"]: r["title"] for r in data["results"]}
+    assert titles == {
+        "untitled": {"zh-hans": "无题的渔港记录。", "en": "An untitled record."},
+        "untitled-draft": {"zh-hans": "无题的渔港草稿。", "en": None},
+    }
+    page = client.get("/en/search/", {"q": "无题"}).content.decode()
+    assert "无题的渔港记录。" in page and "An untitled record." in page
+
+
 @pytest.mark.parametrize(
     "params",
     [
