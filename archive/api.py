@@ -70,6 +70,13 @@ def search_arguments(params: Mapping[str, str]) -> dict:
     }
 
 
+def _actor_names(actor, codes: list[str]) -> dict[str, str]:
+    """{language: name} for the languages the actor has a name in, as the facets name it: a
+    language without one is left out, not given as null."""
+    names = ((c, localized(actor, "name", c)) for c in codes)
+    return {c: name for c, name in names if name}
+
+
 def search_payload(result: SearchPage) -> dict:
     results = []
     codes = language_codes()
@@ -91,11 +98,7 @@ def search_payload(result: SearchPage) -> dict:
                 "url": {c: article.url(c, heads[c]) if c in public else None for c in codes},
                 "snippet": hit.snippets,
                 "actors": [
-                    {
-                        "slug": actor.slug,
-                        "name": {c: localized(actor, "name", c) or None for c in codes},
-                    }
-                    for actor in hit.actors
+                    {"slug": actor.slug, "name": _actor_names(actor, codes)} for actor in hit.actors
                 ],
                 "score": round(hit.score, 6),
             }

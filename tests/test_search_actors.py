@@ -139,6 +139,17 @@ def test_api_search_lists_actors(client, pieces):
     assert data["count"] == 2
 
 
+def test_api_search_actor_names_leave_out_languages_without_one(client, register):
+    """An actor with no Chinese name: `{"en": …}`, as the facets name it, not a null beside it."""
+    actor("chris-painter", "person", "Chris Painter", "", ["Painter"])
+    piece("envoy", en=("A cyber envoy", "Chris Painter spoke about norms in cyberspace."))
+    data = client.get("/api/search", {"q": "envoy"}).json()
+    (result,) = data["results"]
+    assert result["actors"] == [{"slug": "chris-painter", "name": {"en": "Chris Painter"}}]
+    (facet,) = data["facets"]["actor"]
+    assert facet["name"] == {"en": "Chris Painter"}
+
+
 def test_the_seed_article_is_found_by_each_of_its_actors():
     call_command("import_actors", str(REPO / "fixtures" / "actors.jsonl"), verbosity=0)
     call_command("import_articles", str(REPO / "fixtures" / "seed.jsonl"), verbosity=0)
