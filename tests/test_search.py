@@ -417,6 +417,37 @@ def test_nul_byte_inside_a_word_is_dropped_not_fatal(archive):
     assert ids(search("国防\x00")) == ["defense"]
 
 
+@pytest.mark.parametrize(
+    "separator",
+    [
+        "\ufffd",  # what Django decodes an invalid UTF-8 byte (%ff) to
+        "\u202e",  # right-to-left override (bidi controls are Cf)
+        "\u200b",  # zero-width space
+        "\u200d",  # zero-width joiner
+        "\u2066",  # left-to-right isolate
+        "\ufeff",  # byte order mark
+        "\u00ad",  # soft hyphen
+        "\x85",  # a C1 control character
+    ],
+)
+def test_an_invisible_or_undecodable_character_between_words_separates_them(archive, separator):
+    """They joined the words into one term, a phrase of both, so nothing was found and no
+    message said why; PostgreSQL's parser splits a document's words at them."""
+    parsed = parse(f"Defense{separator}chip 港口{separator}芯片")
+    assert [t.text for group in parsed.groups for t in group] == ["defense", "chip", "港口", "芯片"]
+    assert ids(search(f"defense{separator}chip")) == ["defense"]
+    assert ids(search(f"港口{separator}芯片")) == ["defense"]
+    assert ids(search(f'"supply{separator}chain"')) == ["defense"]
+
+
+def test_an_undecodable_byte_or_a_bidi_control_in_the_url_separates_words(client, archive):
+    for q in ("defense%ffchip", "defense%E2%80%AEchip", "%E5%9B%BD%E9%98%B2%ff%E8%8A%AF%E7%89%87"):
+        data = client.get(f"/api/search?q={q}").json()
+        assert [r["external_id"] for r in data["results"]] == ["defense"], q
+    response = client.get("/en/search/?q=defense%ffchip")
+    assert response.status_code == 200 and "1 result" in response.content.decode()
+
+
 def test_only_exclusion_is_answered_with_a_message(archive):
     result = search("-港口")
     assert result.count == 0 and "exclude" in result.messages[0]

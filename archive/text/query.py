@@ -4,8 +4,9 @@ Web-search syntax in both languages: words are ANDed; `"a quoted phrase"` (also 
 must appear in that order; `OR` between two terms accepts either; a leading `-` excludes. A run of
 Chinese characters is segmented into words, which are ANDed; a word inside a longer word, a one- or
 two-character query and any string that is not a dictionary word are matched on the character
-stream. Malformed input never fails: stray quotes and operators are ignored, control characters
-dropped, and the query is cut to a sane length with a message saying so.
+stream. Malformed input never fails: stray quotes and operators are ignored, control and
+invisible format characters (and U+FFFD, an undecodable byte) separate words as spaces do, and the
+query is cut to a sane length with a message saying so.
 
 `compile_query` returns a `Match`: tsquery texts for PostgreSQL's `to_tsquery('english', …)` (the
 same English stemming and stop words as the index), each for one slot of the index — words or
@@ -15,6 +16,7 @@ characters — combined with AND, OR and NOT.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from archive.text.normalize import CJK, has_cjk, normalize
@@ -24,7 +26,14 @@ MAX_QUERY_CHARS = 256
 MAX_TERMS = 24
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+# Never part of a word, and invisible: control (Cc), format (Cf: bidi controls such as U+202E,
+# zero-width spaces and joiners, the soft hyphen, U+FEFF) and surrogate (Cs) characters, and
+# U+FFFD, what Django decodes an invalid UTF-8 byte (`%ff`) to. A query has them as spaces:
+# between two words they made one term of both, a phrase, where PostgreSQL's parser splits a
+# document's words at them. Only the query: the documents' text is normalised as it was (its
+# stored vectors would otherwise change), and their Chinese runs break at them already.
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SEPARATOR_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _ALL_CJK = re.compile(f"^[{CJK}]+$")
 _WORDISH = re.compile(r"\w", re.UNICODE)
@@ -48,12 +57,22 @@ class ParsedQuery:
         return not self.groups
 
 
+def _separators_as_spaces(q: str) -> str:
+    """`q` with each character that never belongs to a word (`_SEPARATOR_CATEGORIES`, U+FFFD)
+    as a space: the same length."""
+    if q.isascii():
+        return _ASCII_CONTROL.sub(" ", q)
+    category = unicodedata.category
+    return "".join(" " if c == "\ufffd" or category(c) in _SEPARATOR_CATEGORIES else c for c in q)
+
+
 def parse(q: str) -> ParsedQuery:
     parsed = ParsedQuery()
-    q = _CONTROL.sub(" ", q or "")
+    q = q or ""
     if len(q) > MAX_QUERY_CHARS:
         q = q[:MAX_QUERY_CHARS]
         parsed.messages.append("shortened")
+    q = _separators_as_spaces(q)
     q = q.translate(_QUOTES)
     pending_or = False
     terms = 0
