@@ -1126,6 +1126,20 @@ def test_a_version_scheduled_for_later_is_not_shown_on_the_page(archive):
     assert search("定时发布").hits[0].snippets["en"] is not None
 
 
+def test_api_search_by_date_still_gives_each_results_relevance(client, archive):
+    """docs/api.md said the score is 0 with sort=date; it is the result's relevance, computed for
+    the page's results (`_by_date`), the same as ordered by relevance, only not their order."""
+    q = "distillation OR 芯片 OR 卸货"  # in a title; in two bodies
+    relevance = client.get("/api/search", {"q": q}).json()["results"]
+    by_date = client.get("/api/search", {"q": q, "sort": "date"}).json()
+    assert [r["external_id"] for r in by_date["results"]] == ["defense", "distill", "harbor"]
+    assert {r["id"]: r["score"] for r in by_date["results"]} == {
+        r["id"]: r["score"] for r in relevance
+    }
+    assert all(r["score"] > 0 for r in by_date["results"])
+    assert [r["external_id"] for r in relevance] == ["distill", "defense", "harbor"]
+
+
 def test_api_search_missing_version_is_null(client, archive):
     data = json.loads(client.get("/api/search", {"q": "卸货"}).content)
     (result,) = data["results"]
