@@ -182,6 +182,28 @@ def test_chinese_phrase(archive):
     assert ids(search('"供应链很重要"')) == ["defense"]
 
 
+def test_a_quoted_chinese_string_of_one_word_or_none_is_found_wherever_it_stands(archive):
+    """A quoted string of Chinese characters is found in every text that holds it, as it is
+    unquoted: one character (务 of 国务院), a string that rjieba's HMM takes for a word of its own
+    when it is the whole query (务院, 空系, 片战: no text has them as words), and a dictionary
+    word where the text's segmentation cut elsewhere (部长 of 全部|长期)."""
+    add(
+        "council",
+        zh=("国务院常务会议", "会议讨论了航空系统和鸦片战争的史料，全部长期保存。"),
+        published="2025-04-01",
+    )
+    assert segmenter().cut("务院") == ["务院"] and not segmenter().is_word("务院")
+    assert "部长" not in segmenter().cut("全部长期保存")
+    for query in ("务", "院", "务院", "空系", "片战", "部长"):
+        unquoted = ids(search(query))
+        assert "council" in unquoted, query
+        for quoted in (f'"{query}"', f"“{query}”", f"「{query}」"):
+            assert ids(search(quoted)) == unquoted, quoted
+    # The word ranks above the string inside other words ("defense" has 部长 inside 国防部长).
+    assert ids(search('"部长"')) == ["defense", "council"]
+    assert ids(search('"务" -"院"')) == []
+
+
 def test_a_long_pasted_chinese_sentence_is_found_by_its_runs_of_characters(archive):
     """A quoted sentence with its punctuation (more than MAX_PHRASE_WORDS words): each run of
     characters is an exact string, wherever the text's segmentation cuts — even where the

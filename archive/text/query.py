@@ -234,9 +234,15 @@ def compile_term(term: Term, segmenter: Segmenter, *, alone: bool = True) -> Mat
         return None
     if term.phrase:
         compact = text.replace(" ", "")
-        if _ALL_CJK.match(compact) and len(found) > 1:
+        if _ALL_CJK.match(compact):
             # A Chinese phrase is a string of characters: its pairs in order, few candidates
-            # (rare pairs), no word boundaries to agree on.
+            # (rare pairs), no word boundaries to agree on. So too a phrase of one word: as a
+            # word it would miss the texts that the segmenter cut elsewhere ("部长" in
+            # 美国国防部|长; "务" in 国务院), and a string that rjieba's HMM takes for a word
+            # ("务院") is no word of any text. A dictionary word is its word as well (texts with
+            # the word rank first; an actor's name finds the pieces in the other language).
+            if len(found) == 1 and len(compact) > 1 and segmenter.is_word(compact):
+                return any_of([words(quote(compact)), _by_characters(compact)])
             return _by_characters(compact)
         if len(found) > MAX_PHRASE_WORDS:
             return _long_phrase(text, segmenter) or words(quote(" ".join(found)))
