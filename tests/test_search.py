@@ -175,6 +175,24 @@ def test_an_unquoted_sentence_keeps_its_punctuation_between_single_characters(ar
     assert ids(search("周二访问了他说")) == []  # side by side, they are one string
 
 
+def test_a_character_left_alone_at_the_end_of_a_query_run_stays_with_its_neighbour(archive):
+    """The segmenter cuts 防部长 into 防|部长 and 埃斯珀 (a name it does not know) into 埃斯|珀:
+    the lone character is the rest of a word that the query cut, so the run is that string,
+    not the character anywhere beside the word anywhere ("apart" has 防部 and 部长, 埃斯 inside
+    埃斯特 and 珀 inside 琥珀). A character between two words is still a word of its own."""
+    apart = ("发布会", "国防部发言人埃斯特说，部长收到了一块琥珀。")
+    add("apart", zh=apart, published="2025-04-01")
+    add("esper", zh=("会晤", "国防部长埃斯珀周二会见了记者。"), published="2024-01-01")
+    assert segmenter().cut("防部长") == ["防", "部长"]
+    assert segmenter().cut("埃斯珀") == ["埃斯", "珀"]
+    assert set(ids(search("防部长"))) == {"defense", "esper"}
+    assert ids(search("埃斯珀")) == ["esper"]
+    assert ids(search("部长埃斯珀")) == ["esper"]
+    assert ids(search("发言人说部长")) == ["apart"]  # 说 between two words: anywhere
+    (hit,) = search("埃斯珀").hits
+    assert "<mark>埃斯珀</mark>" in hit.snippets["zh-hans"]
+
+
 def test_chinese_phrase(archive):
     assert ids(search('"周二国防部长"')) == []  # both in the text, not in this order
     assert ids(search('"国防部长周二"')) == ["defense"]

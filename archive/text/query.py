@@ -2,11 +2,13 @@
 
 Web-search syntax in both languages: words are ANDed; `"a quoted phrase"` (also “…” and 「…」)
 must appear in that order; `OR` between two terms accepts either; a leading `-` excludes. A run of
-Chinese characters is segmented into words, which are ANDed; a word inside a longer word, a one- or
-two-character query and any string that is not a dictionary word are matched on the character
-stream. Malformed input never fails: stray quotes and operators are ignored, control and
-invisible format characters (and U+FFFD, an undecodable byte) separate words as spaces do, and the
-query is cut to a sane length with a message saying so.
+Chinese characters is segmented into words, which are ANDed, except that a character left alone
+at either end of the run stays with the word next to it (防部长 is that string, not 防 and 部长
+anywhere); a word inside a longer word, a one- or two-character query and any string that is
+not a dictionary word are matched on the character stream. Malformed input never fails: stray
+quotes and operators are ignored, control and invisible format characters (and U+FFFD, an
+undecodable byte) separate words as spaces do, and the query is cut to a sane length with a
+message saying so.
 
 `compile_query` returns a `Match`: tsquery texts for PostgreSQL's `to_tsquery('english', …)` (the
 same English stemming and stop words as the index), each for one slot of the index — words or
@@ -248,9 +250,9 @@ def compile_term(term: Term, segmenter: Segmenter, *, alone: bool = True) -> Mat
             return _long_phrase(text, segmenter) or words(quote(" ".join(found)))
         return words(quote(" ".join(found)))
     parts = []
-    joined = _join_single_characters(found, split_joined_words(text))
-    alone = alone and len(joined) == 1
-    for word in joined:
+    strings = _strings(found, split_joined_words(text))
+    alone = alone and len(strings) == 1
+    for word in strings:
         if not has_cjk(word):  # a Latin word
             parts.append(words(quote(word)))
         elif len(word) == 1 or not segmenter.is_word(word):
@@ -299,13 +301,15 @@ def _latin_words(text: str, segmenter: Segmenter) -> list[str]:
     return [w for w in segmenter.cut(text) if _WORDISH.search(w) and not has_cjk(w)]
 
 
-def _join_single_characters(words: list[str], source: str) -> list[str]:
-    """Adjacent one-character Chinese words go back together (我的, 当国): the query means those
-    characters side by side, not each of them anywhere in the text. Side by side in `source`
-    (the text the words were cut from), not only in the list: the segmenter leaves out the
-    punctuation between them (于，号，名 are three characters, not the string 于号名)."""
-    joined: list[str] = []
-    run = ""
+def _strings(words: list[str], source: str) -> list[str]:
+    """The words of a term as they are looked for. Adjacent one-character Chinese words go back
+    together (我的, 当国): the query means those characters side by side, not each of them
+    anywhere in the text. Side by side in `source` (the text the words were cut from), not only
+    in the list: the segmenter leaves out the punctuation between them (于，号，名 are three
+    characters, not the string 于号名). A character left alone at either end of a run of Chinese
+    characters goes with the word next to it (防部长, 部长埃斯珀): it is what the segmenter could
+    not put in a word, the rest of a word the query cut (国防, 埃斯珀), not a word of its own."""
+    runs: list[list[str]] = []  # Chinese words side by side; any other word alone
     position = end = 0
     for word in words:
         start = source.find(word, position)
@@ -314,19 +318,26 @@ def _join_single_characters(words: list[str], source: str) -> list[str]:
             position = end = start + len(word)
         else:  # not found as it is (never expected): next to nothing
             end = -1
-        if len(word) == 1 and has_cjk(word):
-            if run and not adjacent:
-                joined.append(run)
-                run = ""
-            run += word
-            continue
-        if run:
-            joined.append(run)
-            run = ""
-        joined.append(word)
-    if run:
-        joined.append(run)
-    return joined
+        if adjacent and has_cjk(word) and runs and has_cjk(runs[-1][-1]):
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    found: list[str] = []
+    for run in runs:
+        joined: list[str] = []
+        characters = False  # whether joined[-1] is one-character words put together
+        for word in run:
+            if characters and len(word) == 1:
+                joined[-1] += word
+            else:
+                joined.append(word)
+                characters = len(word) == 1
+        if len(joined) > 1 and len(joined[0]) == 1:
+            joined[:2] = [joined[0] + joined[1]]
+        if len(joined) > 1 and len(joined[-1]) == 1:
+            joined[-2:] = [joined[-2] + joined[-1]]
+        found += joined
+    return found
 
 
 def compile_query(
@@ -362,7 +373,9 @@ def highlight_terms(parsed: ParsedQuery, segmenter: Segmenter) -> list[str]:
     for group in parsed.groups:
         for term in group:
             if has_cjk(term.text):
-                found.extend(w for w in segmenter.cut(term.text) if w)
+                # as they are looked for: 防部长 whole, not 防 anywhere
+                source = split_joined_words(term.text)
+                found.extend(w for w in _strings(segmenter.cut(term.text), source) if w)
             else:
                 found.extend(re.findall(r"\w+", term.text))
     return sorted(set(found), key=len, reverse=True)
