@@ -295,7 +295,7 @@ def search(
     languages = [lang] if lang else language_codes()
     offset = (page - 1) * page_size
     with connection.cursor() as cursor:
-        positive = compile_query(parsed, seg, expand, exclusions=False)
+        positive = compile_query(parsed, seg, expand, exclusions=False, spans=False)
         query, current = Query.prepare(cursor, languages, match, positive)
         if current is not None and current != assumed and _checked is None:
             # An actor, alias or glossary term changed since: again, with the current ones.
@@ -531,6 +531,16 @@ class Query:
         """Whether the words hold a phrase (RUM then scores every article holding all of its
         words, not only its matches)."""
         return "<" in self.lexemes
+
+    @property
+    def beyond_words(self) -> bool:
+        """Whether some matches may lack the words that the score reads: found by their
+        characters only (芯片 inside 芯片组), or by words around a user word that takes some of
+        a word's characters (the phrases of `archive.text.query._word_in_text`, which only the
+        match has)."""
+        return any(leaf.op != "words" for leaf in _leaves(self.positive)) or any(
+            leaf.op == "words" and "<->" in leaf.text for leaf in _leaves(self.full)
+        )
 
     @property
     def implied_by_words(self) -> bool:
@@ -1527,8 +1537,7 @@ def _rum_page(
         page.sort(key=lambda row: (row[2] or dt.date.min, row[0]), reverse=True)
         page.sort(key=lambda row: row[1], reverse=True)  # stable: newest first on ties
         rows = [(pk, score) for pk, score, _date in page]
-    characters = any(leaf.op != "words" for leaf in _leaves(query.positive))
-    if len(rows) < limit and not full and characters:
+    if len(rows) < limit and not full and query.beyond_words:
         # Every match of the words is a candidate: the others follow, newest first.
         rest = _by_date(
             cursor,

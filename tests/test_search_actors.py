@@ -174,3 +174,30 @@ def test_character_texts_hold_the_names_of_the_actors_a_version_is_about(pieces)
     call_command("reindex", "--characters", "--no-progress")
     assert CharacterText.objects.get(article=pentagon, language="zh-hans").characters == text
     call_command("reindex", "--check", "--no-progress")
+
+
+def test_a_word_is_found_where_a_name_takes_some_of_its_characters(register):
+    """美国国防部 is a name of the register, which the segmenter never splits: 美国国防部长埃斯珀
+    is cut 美国国防部|长|埃斯|珀, and neither 部长 nor 国防部长 is a word of that text. Each is
+    found all the same (the words side by side around the name), below the texts where it is a
+    word; a character the query cut off a word (防 of 国防, 珀 of 埃斯珀) stays with its
+    neighbour as one string, so 防部长 is not 防 anywhere and 部长 anywhere."""
+    from archive.indexing import segmenter
+    from archive.text.query import compile_query, parse
+
+    piece("esper", zh=("会晤", "美国国防部长埃斯珀周二会见了日本官员。"), published="2025-03-01")
+    # 防部 and 部长 are here, apart
+    budget = ("预算", "国防部发言人说，部长将出席国防预算听证会。")
+    piece("budget", zh=budget, published="2025-02-01")
+    piece("minister", zh=("出访", "国防部长周一出访。"), published="2025-01-01")
+    assert segmenter().cut("美国国防部长埃斯珀")[:3] == ["美国国防部", "长", "埃斯"]
+    assert ids(search("国防部长")) == ["minister", "esper"]
+    assert ids(search("国防部长 埃斯珀")) == ["esper"]
+    assert ids(search("部长埃斯珀")) == ["esper"]
+    assert set(ids(search("防部长"))) == {"minister", "esper"}  # a string: newest first
+    assert ids(search('"国防部长埃斯珀"')) == ["esper"]
+    found = ids(search("部长"))
+    assert set(found[:2]) == {"minister", "budget"} and found[2:] == ["esper"]
+    # A word that no user word touches is one lexeme of the words index, as it always was.
+    assert compile_query(parse("听证会"), segmenter()).text == "'听证会'"
+    assert compile_query(parse("听证会 预算"), segmenter()).text == "('听证会') & ('预算')"

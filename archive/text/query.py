@@ -4,11 +4,13 @@ Web-search syntax in both languages: words are ANDed; `"a quoted phrase"` (also 
 must appear in that order; `OR` between two terms accepts either; a leading `-` excludes. A run of
 Chinese characters is segmented into words, which are ANDed, except that a character left alone
 at either end of the run stays with the word next to it (防部长 is that string, not 防 and 部长
-anywhere); a word inside a longer word, a one- or two-character query and any string that is
-not a dictionary word are matched on the character stream. Malformed input never fails: stray
-quotes and operators are ignored, control and invisible format characters (and U+FFFD, an
-undecodable byte) separate words as spaces do, and the query is cut to a sane length with a
-message saying so.
+anywhere). A dictionary word is found as a word of the text or a sub-word inside a longer one,
+and around a user word (an actor's name, a glossary term: never split) that takes some of its
+characters; a one-character query, a two-character word that is the whole query and any
+string that is not a dictionary word are matched on the character stream, and so is a quoted
+Chinese string. Malformed input never fails: stray quotes and operators are ignored, control
+and invisible format characters (and U+FFFD, an undecodable byte) separate words as spaces do,
+and the query is cut to a sane length with a message saying so.
 
 `compile_query` returns a `Match`: tsquery texts for PostgreSQL's `to_tsquery('english', …)` (the
 same English stemming and stop words as the index), each for one slot of the index — words or
@@ -223,11 +225,45 @@ def _by_characters(text: str) -> Match:
     return chars(f" <{PAIR_DISTANCE}> ".join(pairs))
 
 
-def compile_term(term: Term, segmenter: Segmenter, *, alone: bool = True) -> Match | None:
-    """The match of one term (see the module's docstring). A two-character word stands for
-    itself and for the same pair of characters inside other words only when it is the whole
-    query (`alone`): beside other words, that alternative would make the index combine the
-    pair's long list of articles with theirs for the rare text where the word is not one."""
+# At most this many ways a word can stand in a text where user words take some of its characters
+# (`_word_in_text`): one alternative each in the word's tsquery (a registry with more names
+# overlapping one word than this is beyond what a search box should expand into).
+MAX_USER_WORD_SPANS = 64
+
+
+def _word_in_text(word: str, segmenter: Segmenter, *, spans: bool = True) -> str:
+    """The words tsquery of a dictionary word: the word (as a word of the text, or a sub-word
+    inside a longer one: `Segmenter.subwords`); with `spans`, also the words side by side that
+    a text has where a user word, which the segmenter never splits, takes some of its
+    characters (国防部长 in 美国国防部长, cut 美国国防部|长: 美国国防部 <-> 长). One tsquery of
+    one index: the phrases' positions are read only in the rows that hold their words and not
+    the word."""
+    alternatives = [quote(word)]
+    for span in segmenter.user_word_spans(word)[:MAX_USER_WORD_SPANS] if spans else ():
+        if len(span) > 1:
+            alternatives.append("(" + " <-> ".join(quote(w) for w in span) + ")")
+    return " | ".join(alternatives)
+
+
+def compile_term(
+    term: Term, segmenter: Segmenter, *, alone: bool = True, spans: bool = True
+) -> Match | None:
+    """The match of one term (see the module's docstring); without the phrases of `spans`
+    (`_word_in_text`: the query's score leaves them out, so that a text where the word is not a
+    word ranks below those where it is, as one found by its characters does).
+
+    A dictionary word is its words tsquery (`_word_in_text`); a two-character word that is the
+    whole query (`alone`) is the same pair of characters as well, wherever the text's words
+    begin and end (texts with the word rank first). Beside other words that alternative would
+    make the index combine the pair's long list of articles with theirs for the rare text where
+    the word is not one. Nor is a longer word its string of characters as well: a string of
+    three characters or more is checked in each row (`archive.search._render_characters`), and
+    beside the word, in an OR, every match of the word would be read to test it (第一次 at 4,000
+    articles of bench/corpus.py: 11 times the buffers of the word alone). So a text that rjieba's
+    own dictionary cuts otherwise around such a word is not found by it (人民银行 in the word
+    中国人民银行, 市委书记 in 北京市委|书记: of the pairs of a three- or four-character word of
+    the 193 real articles of BENCHMARKS.md and an article that holds it, 1.3 and 1.6 %); where a
+    user word takes some of its characters, it is (`_word_in_text`)."""
     text = term.text
     if not has_cjk(text):
         return words(quote(split_joined_words(text)))
@@ -259,11 +295,10 @@ def compile_term(term: Term, segmenter: Segmenter, *, alone: bool = True) -> Mat
             # a character (inside any word, only the character slot has it) or a string that is
             # no dictionary word: on the characters
             parts.append(_by_characters(word))
-        elif len(word) > 2 or not alone:
-            parts.append(words(quote(word)))
-        else:  # a two-character word: the word, or the pair inside other words (texts with the
-            # word rank first)
+        elif len(word) == 2 and alone:  # the pair covers every text that holds it
             parts.append(any_of([words(quote(word)), _by_characters(word)]))
+        else:
+            parts.append(words(_word_in_text(word, segmenter, spans=spans)))
     return all_of(parts)
 
 
@@ -341,15 +376,21 @@ def _strings(words: list[str], source: str) -> list[str]:
 
 
 def compile_query(
-    parsed: ParsedQuery, segmenter: Segmenter, expansions=None, *, exclusions: bool = True
+    parsed: ParsedQuery,
+    segmenter: Segmenter,
+    expansions=None,
+    *,
+    exclusions: bool = True,
+    spans: bool = True,
 ) -> Match | None:
     """The match of a parsed query. `expansions(term) -> [Match, …]` may add alternatives to a
     term (e.g. a glossary term's rendering in the other language). Without `exclusions`, the
-    excluded terms are left out."""
+    excluded terms are left out; without `spans`, the phrases of words around user words
+    (`_word_in_text`): what the query's score reads."""
     clauses = []
     for group in parsed.groups:
         alone = len(parsed.groups) == 1
-        alternatives = [compile_term(term, segmenter, alone=alone) for term in group]
+        alternatives = [compile_term(term, segmenter, alone=alone, spans=spans) for term in group]
         if expansions is not None:
             alternatives += [m for term in group for m in expansions(term)]
         clauses.append(any_of(alternatives))

@@ -45,6 +45,9 @@ class Segmenter:
         self._jieba = rjieba.Jieba()
         self._lock = threading.Lock()
         self.user_words: set[str] = set()
+        # `user_word_spans`: its index of the user words (built when first needed) and answers
+        self._index: tuple[dict[str, list[str]], ...] | None = None
+        self._spans: dict[str, list[tuple[str, ...]]] = {}
         self.add_words(words)
 
     def add_words(self, words: Iterable[str]) -> None:
@@ -60,9 +63,63 @@ class Segmenter:
                     ):
                         self._jieba.add_word(word, USER_WORD_FREQ, None)
                         self.user_words.add(word)
+            self._index = None
+            self._spans = {}
 
     def is_word(self, word: str) -> bool:
         return word in self.user_words or bool(self._jieba.has_word(word))
+
+    def user_word_spans(self, word: str) -> list[tuple[str, ...]]:
+        """Where a user word (a name, a glossary term: never split) takes some of the characters
+        of `word` (CJK), the text's words there are not `word`: the words side by side that a
+        text holding `word` has then, one tuple for each way, those sharing the most characters
+        with `word` first: (美国国防部,) for a user word that holds all of it (国防 in
+        美国国防部); (before…, name, after…) for one inside it; (美国国防部, 长) where one ends
+        with its beginning (国防部长 in 美国国防部长, cut 美国国防部|长); (…, name) where one
+        begins with its end. The characters of `word` outside the user word are cut as they
+        are alone."""
+        found = self._spans.get(word)
+        if found is not None:
+            return found
+        holding, ends, begins = self._user_word_index()
+        n = len(word)
+        ways: dict[tuple[str, ...], int] = {}  # way → characters shared
+        for name in holding.get(word[:2], ()) if n > 1 else ():
+            if word in name and name != word:
+                ways[(name,)] = n
+        for a in range(n):
+            for b in range(n, a + 1, -1):
+                if (a, b) != (0, n) and word[a:b] in self.user_words:
+                    way = (*self.cut(word[:a]), word[a:b], *self.cut(word[b:]))
+                    ways.setdefault(way, b - a)
+        for j in range(n - 1, 0, -1):  # a user word ending with the word's first j characters
+            for name in ends.get(word[:j], ()):
+                ways.setdefault((name, *self.cut(word[j:])), j)
+            for name in begins.get(word[n - j :], ()):  # … beginning with its last j
+                ways.setdefault((*self.cut(word[: n - j]), name), j)
+        found = sorted(ways, key=lambda way: -ways[way])
+        if len(self._spans) >= 4096:
+            self._spans.clear()
+        self._spans[word] = found
+        return found
+
+    def _user_word_index(self) -> tuple[dict[str, list[str]], ...]:
+        """The user words by each pair of adjacent characters they hold, by each of their
+        proper suffixes and by each of their proper prefixes (`user_word_spans`)."""
+        index = self._index
+        if index is None:
+            with self._lock:
+                holding: dict[str, list[str]] = {}
+                ends: dict[str, list[str]] = {}
+                begins: dict[str, list[str]] = {}
+                for name in sorted(self.user_words):
+                    for pair in {name[i : i + 2] for i in range(len(name) - 1)}:
+                        holding.setdefault(pair, []).append(name)
+                    for i in range(1, len(name)):
+                        ends.setdefault(name[i:], []).append(name)
+                        begins.setdefault(name[:i], []).append(name)
+                index = self._index = (holding, ends, begins)
+        return index
 
     def cut(self, text: str) -> list[str]:
         """Precise segmentation of normalised text, without white space and punctuation."""
