@@ -646,8 +646,9 @@ class Query:
         GIN bitmap of them costs as much as the sample's rows (~9 ms for 190,000 matches at
         200k articles). None where the whole match is the sample."""
         words = self.positive.tsquery("words") if self.positive else ""
-        if not (words and self.implied_by_words and QUOTED_LEXEME.fullmatch(self.lexemes)):
-            # Only one word: the planner's estimate of several (a phrase, AND) is a guess, and
+        if not (words and self.implied_by_words and _ALTERNATIVES.fullmatch(self.lexemes)):
+            # Only one word, or its alternatives (the names that hold it: `archive.text.query.
+            # _word_in_text`): the planner's estimate of several (a phrase, AND) is a guess, and
             # beyond HUGE a page is found by walking the date index, which a phrase with a
             # handful of matches would walk to its end.
             return None
@@ -757,6 +758,10 @@ class Query:
         if not terms:
             return "0.0", params
         return (f"greatest({', '.join(terms)})" if len(terms) > 1 else terms[0]), params
+
+
+# A tsquery's text (as PostgreSQL writes it) that is one lexeme or alternatives of lexemes.
+_ALTERNATIVES = re.compile(f"{QUOTED_LEXEME.pattern}(?: \\| {QUOTED_LEXEME.pattern})*")
 
 
 def _implied_by_words(match: Match) -> bool:

@@ -201,3 +201,27 @@ def test_a_word_is_found_where_a_name_takes_some_of_its_characters(register):
     # A word that no user word touches is one lexeme of the words index, as it always was.
     assert compile_query(parse("听证会"), segmenter()).text == "'听证会'"
     assert compile_query(parse("听证会 预算"), segmenter()).text == "('听证会') & ('预算')"
+
+
+def test_a_word_inside_an_actors_name_finds_its_pieces_in_every_language(monkeypatch):
+    """国防 is inside 美国国防部, the Pentagon's Chinese name: a Chinese version about it has the
+    name among its text's words (weight B), so the name's sub-words too; an English-only piece
+    has the names of its actors in every language at weight D, whole. Either is found by a word
+    inside the name, as by the name (国防部 is an alias of its own), and a huge result set still
+    takes its facets' sample from the words index alone (the word or the names that hold it)."""
+    from archive import search as search_module
+
+    call_command("import_actors", str(REPO / "fixtures" / "actors.jsonl"), verbosity=0)
+    call_command("import_articles", str(REPO / "fixtures" / "seed.jsonl"), verbosity=0)
+    seed = Article.objects.get().external_id
+    piece("zh-pentagon", zh=("军方预算", "五角大楼周三公布了新的预算。"))
+    for query in ("国防", "国防部", "美国国防部", '"国防"'):
+        assert set(ids(search(query))) == {seed, "zh-pentagon"}, query
+    assert ids(search("国防"))[0] == "zh-pentagon"  # its name at weight B, the seed's at D
+    chosen = []
+    words_sample = search_module.Query.words_sample
+    monkeypatch.setattr(
+        search_module.Query, "words_sample", lambda q: chosen.append(words_sample(q)) or chosen[-1]
+    )
+    search("国防")
+    assert chosen[-1] is not None

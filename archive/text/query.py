@@ -5,8 +5,8 @@ must appear in that order; `OR` between two terms accepts either; a leading `-` 
 Chinese characters is segmented into words, which are ANDed, except that a character left alone
 at either end of the run stays with the word next to it (防部长 is that string, not 防 and 部长
 anywhere). A dictionary word is found as a word of the text or a sub-word inside a longer one,
-and around a user word (an actor's name, a glossary term: never split) that takes some of its
-characters; a one-character query, a two-character word that is the whole query and any
+and inside or around a user word (an actor's name, a glossary term: never split) that takes some
+of its characters; a one-character query, a two-character word that is the whole query and any
 string that is not a dictionary word are matched on the character stream, and so is a quoted
 Chinese string. Malformed input never fails: stray quotes and operators are ignored, control
 and invisible format characters (and U+FFFD, an undecodable byte) separate words as spaces do,
@@ -233,14 +233,17 @@ MAX_USER_WORD_SPANS = 64
 
 def _word_in_text(word: str, segmenter: Segmenter, *, spans: bool = True) -> str:
     """The words tsquery of a dictionary word: the word (as a word of the text, or a sub-word
-    inside a longer one: `Segmenter.subwords`); with `spans`, also the words side by side that
-    a text has where a user word, which the segmenter never splits, takes some of its
-    characters (国防部长 in 美国国防部长, cut 美国国防部|长: 美国国防部 <-> 长). One tsquery of
-    one index: the phrases' positions are read only in the rows that hold their words and not
-    the word."""
+    inside a longer one: `Segmenter.subwords`) or a user word that holds it (国防 in 美国国防部:
+    the segmenter keeps the name whole, and so does the index where it lists the names of the
+    actors a version is about in every language, at weight D); with `spans`, also the words side
+    by side that a text has where a user word takes some of its characters (国防部长 in
+    美国国防部长, cut 美国国防部|长: 美国国防部 <-> 长). One tsquery of one index: the
+    phrases' positions are read only in the rows that hold their words and not the word."""
     alternatives = [quote(word)]
-    for span in segmenter.user_word_spans(word)[:MAX_USER_WORD_SPANS] if spans else ():
-        if len(span) > 1:
+    for span in segmenter.user_word_spans(word)[:MAX_USER_WORD_SPANS]:
+        if len(span) == 1:
+            alternatives.append(quote(span[0]))
+        elif spans:
             alternatives.append("(" + " <-> ".join(quote(w) for w in span) + ")")
     return " | ".join(alternatives)
 
@@ -280,7 +283,8 @@ def compile_term(
             # ("务院") is no word of any text. A dictionary word is its word as well (texts with
             # the word rank first; an actor's name finds the pieces in the other language).
             if len(found) == 1 and len(compact) > 1 and segmenter.is_word(compact):
-                return any_of([words(quote(compact)), _by_characters(compact)])
+                in_names = _word_in_text(compact, segmenter, spans=False)
+                return any_of([words(in_names), _by_characters(compact)])
             return _by_characters(compact)
         if len(found) > MAX_PHRASE_WORDS:
             return _long_phrase(text, segmenter) or words(quote(" ".join(found)))
@@ -295,8 +299,10 @@ def compile_term(
             # a character (inside any word, only the character slot has it) or a string that is
             # no dictionary word: on the characters
             parts.append(_by_characters(word))
-        elif len(word) == 2 and alone:  # the pair covers every text that holds it
-            parts.append(any_of([words(quote(word)), _by_characters(word)]))
+        elif len(word) == 2 and alone:
+            # the pair covers every text that holds it; the words, the names that hold it
+            in_names = _word_in_text(word, segmenter, spans=False)
+            parts.append(any_of([words(in_names), _by_characters(word)]))
         else:
             parts.append(words(_word_in_text(word, segmenter, spans=spans)))
     return all_of(parts)
