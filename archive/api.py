@@ -48,17 +48,20 @@ def _control_free(params: Mapping[str, str], name: str) -> str | None:
 
 def search_arguments(params: Mapping[str, str]) -> dict:
     """Validated keyword arguments for `search()` from query parameters (strings)."""
-    lang = params.get("lang") or None
-    if lang and lang not in language_codes():
-        raise BadRequest(
-            _("lang must be one of %(codes)s.") % {"codes": ", ".join(language_codes())}
-        )
+    lang, available = params.get("lang") or None, params.get("available") or None
+    for name, code in (("lang", lang), ("available", available)):
+        if code and code not in language_codes():
+            raise BadRequest(
+                _("%(name)s must be one of %(codes)s.")
+                % {"name": name, "codes": ", ".join(language_codes())}
+            )
     sort = params.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
         raise BadRequest(_("sort must be 'relevance' or 'date'."))
     return {
         "q": params.get("q") or "",
         "lang": lang,
+        "available": available,
         "actor": _control_free(params, "actor"),
         "outlet": _control_free(params, "outlet"),
         "author": _control_free(params, "author"),

@@ -191,6 +191,7 @@ class Filters:
     author: str | None = None
     translator: str | None = None
     year: int | None = None
+    available: str | None = None  # a published version in that language (the facet "lang")
 
     def sql(self, *, dates: bool = True) -> tuple[list[str], list]:
         """WHERE clauses on the articles' facet keys (one GIN-indexed containment test) and,
@@ -198,12 +199,14 @@ class Filters:
         start at the year. Not for listing matches: the planner takes the range for a cheap
         way to the year's rows and tests each one's vectors, where the GIN indexes of the
         vectors with the facet keys would find the matches of the year at once."""
-        if self.lang and self.lang not in language_codes():
-            raise SearchError(_("Unknown language."))
+        for code in (self.lang, self.available):
+            if code and code not in language_codes():
+                raise SearchError(_("Unknown language."))
         keys = [
             f"{kind}:{value}"
             for kind, value in (
                 ("lang", self.lang),
+                ("lang", self.available),
                 ("outlet", self.outlet),
                 ("author", self.author),
                 ("translator", self.translator),
@@ -212,6 +215,7 @@ class Filters:
             )
             if value
         ]
+        keys = list(dict.fromkeys(keys))
         if not keys:
             return [], []
         where, params = ["a.facet_keys @> %s::varchar[]"], [text_array(keys)]
@@ -261,9 +265,12 @@ def search(
     page: int = 1,
     page_size: int = 20,
     with_facets: bool = True,
+    available: str | None = None,
     _checked: tuple | None = None,
 ) -> SearchPage:
-    """Search the published archive; see the module's docstring for the plan."""
+    """Search the published archive; see the module's docstring for the plan. `lang`: search
+    only that language's versions; `available`: only pieces with that version published,
+    whichever version matched (what the facet "lang" counts)."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     page = max(1, int(page))
     if sort not in ("relevance", "date"):
@@ -271,7 +278,7 @@ def search(
     result = SearchPage(query=q or "", page=page, page_size=page_size)
     parsed = parse(q or "")
     result.messages.extend(str(MESSAGES[code]) for code in parsed.messages)
-    filters = Filters(lang, actor, outlet, author, translator, year)
+    filters = Filters(lang, actor, outlet, author, translator, year, available)
     where, params = filters.sql()
     # The register and glossary as last seen (checked by the first statement below), or as
     # read now.
@@ -291,7 +298,9 @@ def search(
         return result
     # With words, `lang` chooses which versions' text is searched (a match there implies that
     # version is published), so it is not a separate filter.
-    where, params = Filters(None, actor, outlet, author, translator, year).sql(dates=False)
+    where, params = Filters(None, actor, outlet, author, translator, year, available).sql(
+        dates=False
+    )
     languages = [lang] if lang else language_codes()
     offset = (page - 1) * page_size
     with connection.cursor() as cursor:
@@ -303,6 +312,7 @@ def search(
             return search(
                 q,
                 lang=lang,
+                available=available,
                 actor=actor,
                 outlet=outlet,
                 author=author,

@@ -271,7 +271,11 @@ def cite(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 # --- search ---------------------------------------------------------------------------------------
 
 
-FILTERS = ("lang", "actor", "outlet", "author", "translator", "year")
+FILTERS = ("lang", "available", "actor", "outlet", "author", "translator", "year")
+# The query parameter each facet's links set, where it is not the facet's kind: the facet "lang"
+# counts the matches that have a version in that language, whichever version matched, which is
+# `available=` (`lang=` would search only that version's text: fewer, or none).
+FACET_PARAMS = {"lang": "available"}
 FACET_LABELS = {
     "lang": _("Language"),
     "outlet": _("Outlet"),
@@ -352,18 +356,21 @@ HIT_ACTORS = 8
 def _active_filters(arguments: dict, groups: list[dict], params) -> list[dict]:
     """The filters in force, each with its name and a link that removes it."""
     names = {(g["kind"], item["value"]): item["name"] for g in groups for item in g["items"]}
+    kinds = {param: kind for kind, param in FACET_PARAMS.items()}
+    labels = {**FACET_LABELS, "lang": _("Searched in"), "available": FACET_LABELS["lang"]}
     active = []
     for kind in FILTERS:
         value = arguments.get(kind)
         if not value:
             continue
         value = str(value)
-        name = names.get((kind, value)) or (
-            LANGUAGE_NAMES.get(value, value) if kind == "lang" else value
+        facet = kinds.get(kind, kind)
+        name = names.get((facet, value)) or (
+            LANGUAGE_NAMES.get(value, value) if facet == "lang" else value
         )
         active.append(
             {
-                "label": FACET_LABELS[kind],
+                "label": labels[kind],
                 "name": name,
                 "url": "?" + _query_string(params, page=None, **{kind: None}),
             }
@@ -416,9 +423,10 @@ def _facet_groups(result, params) -> list[dict]:
         if not entries:
             continue
         items = []
+        param = FACET_PARAMS.get(kind, kind)
         for entry in entries:
             value = str(entry["value"])
-            active = params.get(kind) == value
+            active = params.get(param) == value
             names = entry.get("name") or {}
             if kind == "lang":
                 name = LANGUAGE_NAMES.get(value, value)
@@ -434,7 +442,7 @@ def _facet_groups(result, params) -> list[dict]:
                     "estimated": bool(scale),
                     "active": active,
                     "url": "?"
-                    + _query_string(params, page=None, **{kind: None if active else value}),
+                    + _query_string(params, page=None, **{param: None if active else value}),
                 }
             )
         groups.append({"kind": kind, "label": label, "items": items})

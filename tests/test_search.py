@@ -1187,6 +1187,18 @@ def test_api_search_missing_version_is_null(client, archive):
     assert result["url"]["en"] is None
 
 
+def test_the_language_facet_counts_what_available_finds(client, archive):
+    data = client.get("/api/search", {"q": "港口"}).json()
+    counts = {e["value"]: e["count"] for e in data["facets"]["lang"]}
+    assert counts == {"zh-hans": 2, "en": 1}  # defense has an English version, harbor none
+    for code, n in counts.items():
+        assert client.get("/api/search", {"q": "港口", "available": code}).json()["count"] == n
+    # lang= searches that version's text, which has no 港口.
+    assert client.get("/api/search", {"q": "港口", "lang": "en"}).json()["count"] == 0
+    assert client.get("/api/search", {"q": "港口", "available": "fr"}).status_code == 400
+    assert ids(search("", available="en")) == ids(search("", lang="en"))
+
+
 def test_api_search_never_shows_a_drafts_title(client, archive):
     add("draft-en", zh=("草稿文章", "只有中文已发布。"), en=("Secret draft", "Unreleased words."),
         en_status="draft")  # fmt: skip
