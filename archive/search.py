@@ -619,25 +619,13 @@ class Query:
         testing rows one by one rather than for an index (`rows`: `_render_characters`); with
         the words vector as `words` writes it (the RUM index's expression) rather than its
         column, in one version."""
-        searched = tuple(self.languages)
         if language is not None:
-            return _render(
-                self.full, language, pairs=pairs, rows=rows, words=words, searched=searched
-            )
-        # In any version; the exclusions of the article's other versions once, beside that OR
-        # (not in each of its arms), where the planner can make them an anti-join.
-        parts = [
-            _render(self.full, code, pairs=pairs, rows=rows, searched=(code,))
-            for code in self.languages
-        ]
-        sql = "(" + " OR ".join(sql for sql, _ in parts) + ")"
-        params = [p for _, part_params in parts for p in part_params]
-        elsewhere = [c for c in self.full.children if c.elsewhere] if self.full.op == "and" else []
-        for node in elsewhere:
-            absent, absent_params = _absent(node.children[0], searched, rows=rows)
-            sql += f" AND {absent}"
-            params += absent_params
-        return sql, params
+            return _render(self.full, language, pairs=pairs, rows=rows, words=words)
+        parts = [_render(self.full, code, pairs=pairs, rows=rows) for code in self.languages]
+        return (
+            "(" + " OR ".join(sql for sql, _ in parts) + ")",
+            [p for _, params in parts for p in params],
+        )
 
     def for_rows(self, where_sql: str, params: list) -> tuple[str, list]:
         """A WHERE clause that begins with the match (`match()`, as `search` makes them) with
@@ -822,7 +810,7 @@ def _prune(match: Match | None, empty: set[str]) -> Match | None:
     if not children:
         return None
     if match.op == "not":
-        return Match("not", children=tuple(children), elsewhere=match.elsewhere)
+        return Match("not", children=tuple(children))
     return children[0] if len(children) == 1 else Match(match.op, children=tuple(children))
 
 
@@ -901,9 +889,7 @@ def _character_phrases(text: str) -> tuple[str, list[str]] | None:
     return found[0], found[1]
 
 
-def _render_characters(
-    match: Match, language: str, *, rows: bool = False, alias: str = "a"
-) -> tuple[str, list]:
+def _render_characters(match: Match, language: str, *, rows: bool = False) -> tuple[str, list]:
     """A characters leaf. Its phrases are checked in the version's `CharacterText` (`strpos`:
     ~4.5 kB an article) rather than by the positions of their pairs in the characters vector
     (~29 kB); the vector's GIN index finds the articles with all the pairs. An article without
@@ -912,14 +898,14 @@ def _render_characters(
     With `rows`, for testing rows one by one (`_walk`): every string in the `CharacterText`,
     the single characters and pairs too — no index answers there, and reading the text is ~3×
     faster than reading the vector (国 in 10,000 rows: 150 against 470 ms)."""
-    column = f"{alias}.{search_column(language, chars=True)}"
+    column = f"a.{search_column(language, chars=True)}"
     exact = f"{column} @@ to_tsquery('{CONFIG}', %s)"
     strings = _character_strings(match.text) if rows else None
     if strings is not None:
         checks = " AND ".join(["strpos(t.characters, %s) > 0"] * len(strings[2]))
         return (
             f"coalesce((SELECT {checks} FROM {CharacterText._meta.db_table} t "
-            f"WHERE t.article_id = {alias}.id AND t.language = %s), {exact})",
+            f"WHERE t.article_id = a.id AND t.language = %s), {exact})",
             [*strings[2], language, match.text],
         )
     phrases = _character_phrases(match.text)
@@ -929,81 +915,39 @@ def _render_characters(
     checks = " AND ".join(["strpos(t.characters, %s) > 0"] * len(literals))
     return (
         f"({column} @@ to_tsquery('{CONFIG}', %s) AND coalesce((SELECT {checks} "
-        f"FROM {CharacterText._meta.db_table} t WHERE t.article_id = {alias}.id "
-        "AND t.language = %s), "
+        f"FROM {CharacterText._meta.db_table} t WHERE t.article_id = a.id AND t.language = %s), "
         f"{exact}))",
         [lexemes, *literals, language, match.text],
     )
 
 
 def _render(
-    match: Match,
-    language: str,
-    *,
-    pairs: bool = True,
-    rows: bool = False,
-    words: str = "",
-    searched: tuple[str, ...] = (),
-    alias: str = "a",
+    match: Match, language: str, *, pairs: bool = True, rows: bool = False, words: str = ""
 ) -> tuple[str, list[str]]:
-    """The SQL of a match in one language version of the row `alias`; `searched`: every
-    version searched, for the exclusions that hold in the others (`Match.elsewhere`)."""
-    if match.elsewhere:
-        others = tuple(code for code in searched if code != language)
-        return (
-            _absent(match.children[0], others, rows=rows, alias=alias) if others else ("true", [])
-        )
     if match.is_leaf and not match.indexable:
         # A test on rows: a function of the match is no index condition (`Match.indexable`).
         column = search_column(language, chars=match.op == "chars")
-        return f"coalesce({alias}.{column} @@ to_tsquery('{CONFIG}', %s), false)", [match.text]
+        return f"coalesce(a.{column} @@ to_tsquery('{CONFIG}', %s), false)", [match.text]
     if match.op == "chars":
-        return _render_characters(match, language, rows=rows, alias=alias)
+        return _render_characters(match, language, rows=rows)
     if match.op == "pairs":
         if not pairs or language not in word_pair_languages():
             if not match.children:
                 return "true", []
-            return _render(
-                match.children[0],
-                language,
-                pairs=pairs,
-                rows=rows,
-                words=words,
-                searched=searched,
-                alias=alias,
-            )
-        vector = f"{WORD_PAIRS_FUNCTION}({alias}.{search_column(language)})"
+            return _render(match.children[0], language, pairs=pairs, rows=rows, words=words)
+        vector = f"{WORD_PAIRS_FUNCTION}(a.{search_column(language)})"
         return f"{vector} @@ %s::tsquery", [match.text]
     if match.is_leaf:
-        column = words or f"{alias}.{search_column(language)}"  # (characters: `_render_characters`)
+        column = words or f"a.{search_column(language)}"  # (characters: `_render_characters`)
         return f"{column} @@ to_tsquery('{CONFIG}', %s)", [match.text]
     parts = [
-        _render(
-            child, language, pairs=pairs, rows=rows, words=words, searched=searched, alias=alias
-        )
-        for child in match.children
+        _render(child, language, pairs=pairs, rows=rows, words=words) for child in match.children
     ]
     params = [p for _, child_params in parts for p in child_params]
     if match.op == "not":
         return f"NOT coalesce({parts[0][0]}, false)", params
     joiner = " AND " if match.op == "and" else " OR "
     return "(" + joiner.join(sql for sql, _ in parts) + ")", params
-
-
-def _absent(
-    match: Match, languages: tuple[str, ...], *, rows: bool = False, alias: str = "a"
-) -> tuple[str, list]:
-    """The row `alias` has the match in none of these versions: an anti-join (NOT EXISTS), which
-    the planner may answer from the GIN indexes — a hash of the articles with an excluded word
-    — rather than by reading each candidate's other vectors (21 µs a row). Beside an AND only:
-    under an OR it stays a test of each row."""
-    parts = [_render(match, code, pairs=False, rows=rows, alias="x") for code in languages]
-    return (
-        f"NOT EXISTS (SELECT FROM {TABLE} x WHERE x.id = {alias}.id AND ("
-        + " OR ".join(f"coalesce({sql}, false)" for sql, _ in parts)
-        + "))",
-        [p for _, params in parts for p in params],
-    )
 
 
 PUBLISHED = "a.facet_keys <> '{}'"  # facet keys are empty while nothing is published

@@ -365,18 +365,6 @@ def test_or_and_exclude(archive):
     assert ids(search("company -rival")) == ["deepseek"]
 
 
-def test_an_exclusion_leaves_out_the_article_whatever_version_has_the_word(archive):
-    # distill's Chinese version has 蒸馏 and not "rival"; its English version has "rival".
-    assert ids(search("蒸馏 -rival")) == []
-    assert ids(search("distillation -对手")) == []
-    assert set(ids(search("蒸馏 OR 渔船 -rival"))) == {"harbor"}
-    # Searching one language, only that version's words count.
-    assert ids(search("蒸馏 -rival", lang="zh-hans")) == ["distill"]
-    # The other version is tested on the rows, with the exclusion's phrase as a phrase.
-    assert ids(search('蒸馏 -"company accused"')) == []
-    assert ids(search('蒸馏 -"accused company"')) == ["distill"]
-
-
 def test_exclusions_beside_alternatives(archive):
     assert set(ids(search("(港口 OR 蒸馏) -渔船"))) == {"defense", "distill"}
     assert set(ids(search("port OR distillation -rival"))) == {"defense"}

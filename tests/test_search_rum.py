@@ -210,11 +210,8 @@ def test_only_the_rum_page_is_planned_on_a_rum_index(rum, ports, monkeypatch):
         return fetch(cursor, sql, params, settings)
 
     monkeypatch.setattr(search_module, "_fetch", spy)
-    for query, filters in (("港口", {}), ("港口", {"outlet": "harbor-daily"}), ("port -扩建", {})):
-        result = search(query, page_size=20, **filters)
-        assert result.plan == "rum"
-    # (扩建 is in the Chinese version of the piece whose English title has the port)
-    assert len(result.hits) == 8 and "title" not in {h.article.external_id for h in result.hits}
+    for query, filters in (("港口", {}), ("港口", {"outlet": "harbor-daily"}), ("ships -港口", {})):
+        assert search(query, page_size=20, **filters).plan == "rum"
     scans = [s for s in statements if s[2] is search_module.RUM_SCAN]
     assert len(scans) == 3 and len(statements) > len(scans)
     with connection.cursor() as cursor:
@@ -224,9 +221,7 @@ def test_only_the_rum_page_is_planned_on_a_rum_index(rum, ports, monkeypatch):
             on_rum = [line for line in plan if "Scan" in line and "search_rum_" in line]
             if settings is search_module.RUM_SCAN:  # each version's scan, its words in the index
                 assert len(on_rum) == len(language_codes())
-                conditions = [  # (not an exclusion's anti-join: "Index Cond: (id = a.id)")
-                    line for line in plan if line.startswith("Index Cond:") and "@@" in line
-                ]
+                conditions = [line for line in plan if line.startswith("Index Cond:")]
                 assert all(search_module.RUM_WORDS_FUNCTION in line for line in conditions)
             else:
                 assert on_rum == [], sql

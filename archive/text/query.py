@@ -133,9 +133,6 @@ class Match:
     # a negation alone, or beside stop words): tested on rows, never given to an index
     # (`archive.search._render`).
     indexable: bool = True
-    # A "not" of an exclusion that holds in the other searched versions of the article (the
-    # one being matched has it in its own tsquery: `compile_query`).
-    elsewhere: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -405,11 +402,7 @@ def compile_query(
     for term in parsed.excluded if exclusions else []:
         fragment = compile_term(term, segmenter)
         if fragment is not None:
-            # An exclusion is of the article: a piece whose English version has the word is
-            # left out even where its Chinese version matches the rest (and the other way
-            # round). Each version's match holds it (the index answers it from its entries);
-            # the other searched versions are tested on the matching rows.
-            clauses += [none_of(fragment), Match("not", children=(fragment,), elsewhere=True)]
+            clauses.append(none_of(fragment))
     return all_of(clauses)
 
 
