@@ -94,10 +94,7 @@ def search_payload(result: SearchPage) -> dict:
             {
                 "id": article.pk,
                 "external_id": article.external_id,
-                "title": {
-                    c: article.text("title", c) or article.public_title(c) if c in public else None
-                    for c in codes
-                },
+                "title": {c: article.public_title(c) if c in public else None for c in codes},
                 "url": {c: article.url(c, heads[c]) if c in public else None for c in codes},
                 "snippet": hit.snippets,
                 "actors": [

@@ -20,6 +20,14 @@ from archive.actors import actor_articles
 from archive.models import Actor, Article, Outlet
 
 
+def _summary_html(article: Article, code: str, *, paragraphs: int) -> str:
+    """A version's summary, else its first `paragraphs`, as Atom's HTML summary: the plain text
+    escaped for it, paragraph by paragraph."""
+    summary = article.text("summary", code)
+    found = [summary] if summary else article.paragraphs(code)[:paragraphs]
+    return "".join(f"<p>{escape(p)}</p>" for p in found)
+
+
 def _aware(date: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(date, datetime.time.min, tzinfo=datetime.UTC)
 
@@ -52,11 +60,7 @@ class LatestFeed(Feed):
         return item.url(get_language())
 
     def item_description(self, item: Article) -> str:
-        # Atom's summary is HTML: the plain text is escaped for it, paragraph by paragraph.
-        code = get_language()
-        summary = item.text("summary", code)
-        paragraphs = [summary] if summary else item.paragraphs(code)[:2]
-        return "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        return _summary_html(item, get_language(), paragraphs=2)
 
     def item_author_name(self, item: Article) -> str | None:
         names = [str(a.person) for a in item.authorships.all()]
@@ -126,11 +130,7 @@ class ActorFeed(Feed):
 
     def item_description(self, article: Article) -> str:
         code = article.reading_language(get_language())
-        if code is None:
-            return ""
-        summary = article.text("summary", code)
-        paragraphs = [summary] if summary else article.paragraphs(code)[:1]
-        return "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        return "" if code is None else _summary_html(article, code, paragraphs=1)
 
     def item_link(self, article: Article) -> str:
         return article.url(article.reading_language(get_language()) or get_language())
