@@ -5,7 +5,8 @@ built from that language version when it is *published* and empty otherwise:
 - `search_<lang>`: words — title (weight A), summary and the names of the actors the version
   mentions (B), body (C), and at D every name and alias of those actors in every language and
   script (so a query in one language finds the piece in the other, below pieces that contain the
-  words);
+  words); and the name lexemes of each of these (words written with a capital, never stemmed:
+  `archive.text.names`) at its weight;
 - `search_head_<lang>`: title, summary and actor names only — small enough to stay inline in the
   row, so that a term common to half the archive can be ranked among the head matches cheaply;
 - `search_chars_<lang>`: every CJK character and pair of adjacent characters (title A, summary
@@ -45,6 +46,7 @@ from archive.models import (
     localized,
     search_column,
 )
+from archive.text.names import names_text
 from archive.text.normalize import has_cjk, normalize
 from archive.text.segment import Analysis, Segmenter, char_grams, chars_stream
 
@@ -207,8 +209,10 @@ def _analyse(
 
 # The fixed layout of one language's vectors: a weight per text slot, in concatenation order.
 # Positions saturate at 16,383, so the slots that must keep theirs (the title) come first.
-FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D")
-HEAD_WEIGHTS = ("A", "A", "B", "B")
+# Last, the name lexemes of title, of summary and names, of body and of every name
+# (`archive.text.names`), at the same weights.
+FULL_WEIGHTS = ("A", "A", "B", "B", "C", "C", "D", "A", "B", "C", "D")
+HEAD_WEIGHTS = ("A", "A", "B", "B", "A", "B")
 CHARS_WEIGHTS = ("A", "B", "C")
 PREFETCH = ("renditions", "mentions__actor__aliases")
 
@@ -222,7 +226,8 @@ def language_texts(
     """The texts of one language's `search_<lang>` slots (FULL_WEIGHTS), `search_head_<lang>`
     slots (HEAD_WEIGHTS) and `search_chars_<lang>` slots (CHARS_WEIGHTS): title; summary and
     actor names; body (precise words, then subwords); every name of its actors in any language;
-    and the characters and pairs of characters of title, of summary and names, and of body.
+    the name lexemes of those four (`names_text`); and the characters and pairs of characters of
+    title, of summary and names, and of body.
     Last, the version's `CharacterText`: the CJK runs of those three slots, a line each (None
     for a version that is not published)."""
     if language not in published_languages(article):
@@ -235,9 +240,19 @@ def language_texts(
     m_precise, m_sub, m_chars = _analyse(seg, middle, PART_LIMITS["summary"], prepared)
     b_precise, b_sub, b_chars = _analyse(seg, [body], PART_LIMITS["body"], prepared)
     names, _sub, _chars = _analyse(seg, every_name, MAX["B"])
+    named = [
+        names_text([t[:limit] for t in texts if t])
+        for texts, limit in (
+            ([title], PART_LIMITS["title"]),
+            (middle, PART_LIMITS["summary"]),
+            ([body], PART_LIMITS["body"]),
+            (every_name, MAX["B"]),
+        )
+    ]
     head = [t_precise, t_sub, m_precise, m_sub]
     chars = [_grams(t_chars, prepared), _grams(m_chars, prepared), _grams(b_chars, prepared)]
-    return [*head, b_precise, b_sub, names], head, chars, "\n".join([t_chars, m_chars, b_chars])
+    full = [*head, b_precise, b_sub, names, *named]
+    return full, [*head, *named[:2]], chars, "\n".join([t_chars, m_chars, b_chars])
 
 
 PREFETCH += ("authorships__person", "renditions__translatorships__person")

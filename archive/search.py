@@ -92,6 +92,7 @@ from archive.models import (
     search_columns,
     word_pair_languages,
 )
+from archive.text.names import ACRONYM_MARK, NAME_MARK, is_acronym, is_name
 from archive.text.normalize import CJK, has_cjk, normalize, normalize_with_offsets
 from archive.text.paragraphs import split_paragraphs
 from archive.text.query import (
@@ -103,6 +104,7 @@ from archive.text.query import (
     compile_query,
     compile_term,
     highlight_terms,
+    name_marks,
     parse,
     quote,
 )
@@ -1921,7 +1923,8 @@ def _hits(
         return []
     articles, mentions = _page_articles([row[0] for row in rows], facets)
     words = highlight_terms(parsed, seg)
-    lexemes = {lx.replace("''", "'") for lx in QUOTED_LEXEME.findall(query_text)}
+    names = name_marks(parsed)
+    lexemes = {lx.replace("''", "'") for lx in QUOTED_LEXEME.findall(query_text)} - names
     stems = {lx for lx in lexemes if not has_cjk(lx)}
     # The query's Latin words that PostgreSQL searched for (not its stop words: "of" would mark
     # "off" and "Office"), as typed and as stemmed (happy, happi: each a prefix of some forms).
@@ -1934,9 +1937,9 @@ def _hits(
             continue
         published = set(article.public_languages)
         about = _actors(mentions.get(article_id, []), published, actors)
-        more_cjk, more_latin = _named_actors(about, cjk, latin)
+        more_cjk, more_latin = _named_actors(about, cjk, latin | {n[1:] for n in names})
         snippets = {
-            code: snippet(article, code, cjk + more_cjk, latin | more_latin)
+            code: snippet(article, code, cjk + more_cjk, latin | more_latin, names)
             if code in published
             else None
             for code in language_codes()
@@ -1965,23 +1968,30 @@ def _named_actors(actors: list, cjk: list[str], latin: set[str]) -> tuple[list[s
     return more_cjk, more_latin
 
 
-def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) -> str:
+def snippet(
+    article: Article,
+    language: str,
+    cjk: list[str],
+    latin: set[str],
+    names: frozenset[str] = frozenset(),
+) -> str:
     """An HTML-safe passage of the language version around its first match, matches in <mark>:
     in the title, else the summary, else the paragraph of the body where the first match is.
+    `names`: the name and acronym lexemes of the query (`find_spans`).
 
     The paragraph is first looked for in the text as stored (case-insensitively), so that only
     that paragraph is normalised; a text whose matches only normalisation reveals (traditional
     characters, full-width letters) is normalised whole."""
     width = SNIPPET_CHARS.get(language, 200)
     fields = [article.text(f, language) for f in ("title", "summary", "body")]
-    quick = _quick_pattern(tuple(cjk), tuple(sorted(latin)))
+    quick = _quick_pattern(tuple(cjk), tuple(sorted(latin | {n[1:] for n in names})))
     for text in fields:
-        if not latin and text.isascii():  # Chinese words only: not in an ASCII text
+        if not (latin or names) and text.isascii():  # Chinese words only: not in an ASCII text
             continue
         found = quick.search(text) if quick and text else None
         if found:
             begin, end = _paragraph(text, found.start(), found.end())
-            spans = find_spans(text[begin:end], cjk, latin)
+            spans = find_spans(text[begin:end], cjk, latin, names)
             if spans:
                 return _window(text[begin:end], spans, width)
     sensitive = _SENSITIVE_CJK if cjk else _SENSITIVE
@@ -1990,7 +2000,7 @@ def snippet(article: Article, language: str, cjk: list[str], latin: set[str]) ->
         # that it changes (full-width letters, compatibility forms, traditional characters).
         # (An ASCII text has none: `isascii` is a flag of the string, not a scan.)
         changes = text and not text.isascii() and sensitive.search(text)
-        spans = find_spans(text, cjk, latin) if changes else []
+        spans = find_spans(text, cjk, latin, names) if changes else []
         if spans:  # the paragraph of the first match
             begin, end = _paragraph(text, spans[0][0], spans[0][1])
             inside = [(a - begin, b - begin) for a, b in spans if a >= begin and b <= end]
@@ -2045,6 +2055,31 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=64)
+def _names_pattern(names: frozenset[str]) -> re.Pattern:
+    forms = set()
+    for lexeme in names:
+        word = lexeme[1:]
+        forms.add(re.escape(word))
+        if lexeme.startswith(ACRONYM_MARK):  # U.S. for US
+            forms.add("".join(re.escape(c) + r"\." for c in word))
+    alternation = "|".join(sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternation})(?![^\W_])", re.IGNORECASE)
+
+
+def _name_spans(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
+    """Where `text` has one of the query's names (or acronyms) written as one."""
+    spans = []
+    for m in _names_pattern(names).finditer(text):
+        run = m.group().replace(".", "")
+        lower = run.lower()
+        if (ACRONYM_MARK + lower in names and is_acronym(run)) or (
+            NAME_MARK + lower in names and is_name(run)
+        ):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
 def _searched(word: str, stems: set[str]) -> bool:
     """Whether a Latin word of the query is one that PostgreSQL searched for: one of the
     lexemes (`stems`) begins like it, but for the stemmer's last letter (happy: 'happi')."""
@@ -2056,14 +2091,17 @@ def _searched(word: str, stems: set[str]) -> bool:
 SHORT_LATIN = 3
 
 
-def find_spans(text: str, cjk: list[str], latin: set[str]) -> list[tuple[int, int]]:
+def find_spans(
+    text: str, cjk: list[str], latin: set[str], names: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) spans of `text` matching the query: Chinese words as
     substrings, Latin words as word prefixes (covers inflections: distil → distillation), the
-    short ones as whole words."""
+    short ones as whole words; and the query's name and acronym lexemes (`names`) as whole
+    words written as names are (`archive.text.names`): `Sacks` marks "Sacks", not "sacks"."""
     if not text:
         return []
+    spans = _name_spans(text, names) if names else []
     normal, offsets = normalize_with_offsets(text)
-    spans: list[tuple[int, int]] = []
     for word in cjk:
         for m in re.finditer(re.escape(word), normal):
             spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))

@@ -352,6 +352,81 @@ def test_english_stemming(archive):
     assert ids(search("visiting")) == ["defense"]
 
 
+@pytest.fixture
+def names(archive):
+    add("sacks", zh=None, en=("Adviser speaks", "David Sacks said the plan would work."))
+    add("layoffs", zh=None, en=("Layoffs", "The sacking of workers went on.\n\nIt hurt us all."))
+    add("who", zh=None, en=("Health agency warns", "The WHO warned of a new virus in the U.S."))
+    add("question", zh=None, en=("A question", "Who knows? It is the US that decides."))
+    add("apple", zh=("Apple发布新手机", "苹果公司Apple周二发布新款iPhone。"), en=None)
+
+
+def test_a_word_written_with_a_capital_is_a_name_matched_as_written(names):
+    assert ids(search("Sacks")) == ["sacks"]
+    assert set(ids(search("sacks"))) == {"sacks", "layoffs"}  # lower case: stemmed as before
+    assert set(ids(search("sacking"))) == {"sacks", "layoffs"}
+    assert ids(search("David Sacks")) == ["sacks"]
+    assert ids(search("Sacking")) == []  # a name: the text has the word in lower case
+    # in a Chinese text, and inside a longer run of capitals and letters
+    assert ids(search("Apple")) == ["apple"]
+    assert ids(search("iPhone")) == ["apple"]
+    assert ids(search("IPHONE")) == ["apple"]  # longer than an acronym: a name in capitals
+
+
+def test_acronyms_are_found_though_stop_words_or_pronouns(names):
+    assert ids(search("WHO")) == ["who"]  # not "Who knows?", though `who` is a stop word
+    assert search("who").count == 0
+    # U.S. and US, not "us"
+    assert set(ids(search("US"))) == {"who", "question", "defense"}
+    assert set(ids(search("U.S."))) == {"who", "question", "defense"}
+    assert ids(search("IT")) == []  # "It hurt", "It is": not the acronym
+    assert set(ids(search("It"))) == {"layoffs", "question"}
+    assert ids(search("WHO -virus")) == []
+    assert ids(search("virus -WHO")) == []
+    assert set(ids(search("WHO OR Sacks"))) == {"who", "sacks"}
+
+
+def test_and_is_what_a_space_is(names):
+    assert ids(search("David AND Sacks")) == ["sacks"]
+
+
+def test_names_are_marked_as_written(names):
+    hit = search("Sacks").hits[0]
+    assert "<mark>Sacks</mark>" in hit.snippets["en"]
+    marked = search("US").hits
+    snippets = {h.article.external_id: h.snippets["en"] for h in marked}
+    assert "<mark>U.S.</mark>" in snippets["who"]
+    assert "the <mark>US</mark> that" in snippets["question"]
+    layoffs = search("sacks").hits
+    assert all("<mark>" in h.snippets["en"] for h in layoffs)
+
+
+def test_name_lexemes_make_no_word_pairs(names):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM archive_article, unnest(yiwen_word_pairs(search_en)) p "
+            "WHERE p.lexeme ~ '(^| )[01][a-z]'"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT count(*) FROM archive_article, unnest(search_en) p WHERE p.lexeme = '0sacks'"
+        )
+        assert cursor.fetchone()[0] == 1
+    assert list(stale_article_ids()) == []
+
+
+def test_the_migration_reindexes_the_articles_with_names(names):
+    migration = importlib.import_module("archive.migrations.0020_reindex_name_lexemes")
+    add("lower", zh=None, en=("lower case only", "nothing here is written with a capital."))
+    with connection.cursor() as cursor:  # as an archive indexed before the migration was
+        cursor.execute("UPDATE archive_article SET search_en = NULL")
+    with connection.schema_editor() as editor:
+        migration.reindex(None, editor)
+    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+    assert left == {"lower", "harbor"}  # no capital in them: not rebuilt
+    assert ids(search("Sacks")) == ["sacks"]
+
+
 def test_english_phrase_and_stop_words(archive):
     assert ids(search('"supply chain"')) == ["defense"]
     assert ids(search('"chain supply"')) == []

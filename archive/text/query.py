@@ -1,7 +1,9 @@
 """Parsing the search box (pure Python, no Django).
 
 Web-search syntax in both languages: words are ANDed; `"a quoted phrase"` (also “…” and 「…」)
-must appear in that order; `OR` between two terms accepts either; a leading `-` excludes. A run of
+must appear in that order; `OR` between two terms accepts either (`AND` is what a space is); a
+leading `-` excludes. A Latin word written with a capital is a name, matched as written and never
+stemmed (`Sacks`, not "sacking"; `WHO`, `US`: `archive.text.names`). A run of
 Chinese characters is segmented into words, which are ANDed, except that a character left alone
 at either end of the run stays with the word next to it (防部长 is that string, not 防 and 部长
 anywhere). A dictionary word is found as a word of the text or a sub-word inside a longer one,
@@ -23,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from archive.text.names import query_words
 from archive.text.normalize import CJK, has_cjk, normalize
 from archive.text.segment import PAIR_DISTANCE, Segmenter, char_pairs, split_joined_words
 
@@ -48,6 +51,7 @@ class Term:
     text: str  # normalised
     phrase: bool = False
     negated: bool = False
+    raw: str = ""  # as written (capitals are names: `archive.text.names`)
 
 
 @dataclass
@@ -86,11 +90,15 @@ def parse(q: str) -> ParsedQuery:
             if bare == "OR":
                 pending_or = bool(parsed.groups)
                 continue
+            if bare == "AND":  # what words are anyway (in capitals it would be an acronym)
+                continue
             negated = bare.startswith("-") and len(bare) > 1
-            text = normalize(bare[1:] if negated else bare)
+            raw = bare[1:] if negated else bare
+            text = normalize(raw)
             phrase = False
         else:
             negated = negated_quote == "-"
+            raw = quoted
             text = normalize(quoted)
             phrase = True
         if not _WORDISH.search(text):
@@ -99,7 +107,7 @@ def parse(q: str) -> ParsedQuery:
         if terms > MAX_TERMS:
             parsed.messages.append("too_many_terms")
             break
-        term = Term(text=" ".join(text.split()), phrase=phrase, negated=negated)
+        term = Term(text=" ".join(text.split()), phrase=phrase, negated=negated, raw=raw)
         if negated:
             parsed.excluded.append(term)
         elif pending_or and parsed.groups:
@@ -266,6 +274,9 @@ def compile_term(
     user word takes some of its characters, it is (`_word_in_text`)."""
     text = term.text
     if not has_cjk(text):
+        named = None if term.phrase else query_words(term.raw)
+        if named:  # written with a capital: a name (`archive.text.names`)
+            return all_of([words(quote(lexeme)) for _kind, lexeme in named])
         return words(quote(split_joined_words(text)))
     found = segmenter.cut(text)
     if not found:
@@ -416,6 +427,21 @@ def highlight_terms(parsed: ParsedQuery, segmenter: Segmenter) -> list[str]:
                 # as they are looked for: 防部长 whole, not 防 anywhere
                 source = split_joined_words(term.text)
                 found.extend(w for w in _strings(segmenter.cut(term.text), source) if w)
+            elif (named := None if term.phrase else query_words(term.raw)) is not None:
+                found.extend(lexeme for kind, lexeme in named if kind == "word")
             else:
                 found.extend(re.findall(r"\w+", term.text))
     return sorted(set(found), key=len, reverse=True)
+
+
+def name_marks(parsed: ParsedQuery) -> frozenset[str]:
+    """The name and acronym lexemes the query looks for (`archive.text.names`), to mark in
+    snippets where the text has them written as names."""
+    return frozenset(
+        lexeme
+        for group in parsed.groups
+        for term in group
+        if not term.phrase and not has_cjk(term.text)
+        for kind, lexeme in query_words(term.raw) or ()
+        if kind != "word"
+    )
