@@ -1984,16 +1984,21 @@ def snippet(
     characters, full-width letters) is normalised whole."""
     width = SNIPPET_CHARS.get(language, 200)
     fields = [article.text(f, language) for f in ("title", "summary", "body")]
-    quick = _quick_pattern(tuple(cjk), tuple(sorted(latin | {n[1:] for n in names})))
+    forms = {n[1:] for n in names} | {".".join(n[1:]) + "." for n in names if n[0] == ACRONYM_MARK}
+    quick = _quick_pattern(tuple(cjk), tuple(sorted(latin | forms)))
     for text in fields:
         if not (latin or names) and text.isascii():  # Chinese words only: not in an ASCII text
             continue
         found = quick.search(text) if quick and text else None
-        if found:
+        for _attempt in range(SNIPPET_PARAGRAPHS):
+            if not found:
+                break
             begin, end = _paragraph(text, found.start(), found.end())
             spans = find_spans(text[begin:end], cjk, latin, names)
             if spans:
                 return _window(text[begin:end], spans, width)
+            # a hit that is no match (us for US, ai inside "said"): the next paragraph with one
+            found = quick.search(text, end)
     sensitive = _SENSITIVE_CJK if cjk else _SENSITIVE
     for text in fields:
         # Not found as stored: only normalisation can reveal a match, in a text with characters
@@ -2007,6 +2012,10 @@ def snippet(
             return _window(text[begin:end], inside, width)
     first = _first_paragraph(fields[2], width) or fields[0]
     return escape(first[:width] + ("…" if len(first) > width else ""))
+
+
+# Paragraphs of a text tried for a snippet after a quick hit that is no match (`snippet`).
+SNIPPET_PARAGRAPHS = 8
 
 
 def _first_paragraph(body: str, width: int) -> str:

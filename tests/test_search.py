@@ -399,6 +399,13 @@ def test_names_are_marked_as_written(names):
     assert "the <mark>US</mark> that" in snippets["question"]
     layoffs = search("sacks").hits
     assert all("<mark>" in h.snippets["en"] for h in layoffs)
+    # the first paragraph has only the pronoun: the snippet is the paragraph with the acronym
+    add("tariffs", zh=None, en=("Trade", "They told us little.\n\nThe US raised tariffs."))
+    hit = search("US tariffs").hits[0]
+    assert hit.snippets["en"] == "The <mark>US</mark> raised <mark>tariffs</mark>."
+    add("dotted", zh=None, en=("Trade", "No word here.\n\nThe U.S. raised duties."))
+    hit = next(h for h in search("US").hits if h.article.external_id == "dotted")
+    assert hit.snippets["en"] == "The <mark>U.S.</mark> raised duties."
 
 
 def test_name_lexemes_make_no_word_pairs(names):
