@@ -2073,7 +2073,9 @@ def _names_pattern(names: frozenset[str]) -> re.Pattern:
         if lexeme.startswith(ACRONYM_MARK):  # U.S. for US
             forms.add("".join(re.escape(c) + r"\." for c in word))
     alternation = "|".join(sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternation})(?![^\W_])", re.IGNORECASE)
+    # whole words, as `archive.text.names` reads them: a Chinese character ends one (Apple发布)
+    word = f"[^\\W_{CJK}]"
+    return re.compile(rf"(?<!{word})(?:{alternation})(?!{word})", re.IGNORECASE)
 
 
 def _name_spans(text: str, names: frozenset[str]) -> list[tuple[int, int]]:

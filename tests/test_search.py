@@ -369,6 +369,7 @@ def test_a_word_written_with_a_capital_is_a_name_matched_as_written(names):
     assert ids(search("Sacking")) == []  # a name: the text has the word in lower case
     # in a Chinese text, and inside a longer run of capitals and letters
     assert ids(search("Apple")) == ["apple"]
+    assert search("Apple").hits[0].snippets["zh-hans"] == "<mark>Apple</mark>发布新手机"
     assert ids(search("iPhone")) == ["apple"]
     assert ids(search("IPHONE")) == ["apple"]  # longer than an acronym: a name in capitals
 
