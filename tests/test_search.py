@@ -407,6 +407,11 @@ def test_names_are_marked_as_written(names):
     add("dotted", zh=None, en=("Trade", "No word here.\n\nThe U.S. raised duties."))
     hit = next(h for h in search("US").hits if h.article.external_id == "dotted")
     assert hit.snippets["en"] == "The <mark>U.S.</mark> raised duties."
+    # whole words only, looked for past a hit inside a word; a Chinese character ends a word
+    names = frozenset({"0apple", "1us"})
+    text = "Pineapple, Apple发布 and apples; USB, U.S. and US."
+    marked = [text[a:b] for a, b in find_spans(text, [], set(), names)]
+    assert marked == ["Apple", "U.S.", "US"]
 
 
 def test_name_lexemes_make_no_word_pairs(names):
