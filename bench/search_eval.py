@@ -171,6 +171,33 @@ def english_cases(articles: list[dict], mode: str = "distinct") -> list[Case]:
     return cases
 
 
+# A word written with a capital inside a sentence (after a lower-case word or a comma): a name.
+_NAME_IN_TEXT = re.compile(r"(?<=[a-z,;:] )([A-Z][A-Za-z]{2,})\b")
+
+
+def name_cases(articles: list[dict], mode: str = "distinct") -> list[Case]:
+    """For each article, a name of its English text (a capitalised word inside a sentence, as
+    written) in as few other articles as possible; searched as written, so as a name."""
+    per_article = [
+        _NAME_IN_TEXT.findall(unicodedata.normalize("NFKC", _text(a, "en"))) for a in articles
+    ]
+    df: Counter = Counter()
+    for names in per_article:
+        df.update(set(names))
+    cases = []
+    for article, names in zip(articles, per_article, strict=True):
+        tf = Counter(names)
+        order: dict[str, int] = {}
+        for i, name in enumerate(names):
+            order.setdefault(name, i)
+        keyed = [(_key(mode, df[n], tf[n], len(n), order[n]), n) for n in order]
+        keyed = [(k, n) for k, n in keyed if k is not None]
+        if keyed:
+            _, name = min(keyed)
+            cases.append(Case(article["external_id"], "en", name, df[name], tf[name]))
+    return cases
+
+
 def run(cases: list[Case], engine=None) -> None:
     """Search each case's term with `engine` (params → {"count", "ids"}); default: the API's."""
     if engine is None:
@@ -278,8 +305,12 @@ def main(argv: list[str] | None = None) -> None:
     en = english_cases(articles)
     zh_shared = chinese_cases(articles, "shared")
     en_shared = english_cases(articles, "shared")
-    for cases in (zh, en, zh_shared, en_shared):
+    names = name_cases(articles)
+    for cases in (zh, en, zh_shared, en_shared, names):
         run(cases)
+    # The same names in lower case: stemmed words, what a name was searched as before.
+    names_lower = [Case(c.external_id, c.lang, c.term.lower(), c.df, c.tf) for c in names]
+    run(names_lower)
     # The same terms through tantivy (bench/search_bench.py's reference, in memory) for comparison.
     reference = tantivy_reference(articles)
     reference_results = {}
@@ -288,6 +319,8 @@ def main(argv: list[str] | None = None) -> None:
         ("distinctive", "English", en),
         ("shared (2–10 articles)", "Chinese", zh_shared),
         ("shared (2–10 articles)", "English", en_shared),
+        ("name, as written", "English", names),
+        ("the name in lower case", "English", names_lower),
     ):
         copies = [Case(c.external_id, c.lang, c.term, c.df, c.tf) for c in cases]
         run(copies, reference.search)
@@ -301,6 +334,8 @@ def main(argv: list[str] | None = None) -> None:
         ("distinctive", "English"): metrics(en),
         ("shared (2–10 articles)", "Chinese"): metrics(zh_shared),
         ("shared (2–10 articles)", "English"): metrics(en_shared),
+        ("name, as written", "English"): metrics(names),
+        ("the name in lower case", "English"): metrics(names_lower),
     }
     lines = [
         "| term | language | articles | recall@10 | MRR | first place | median result count | "
@@ -351,6 +386,8 @@ def main(argv: list[str] | None = None) -> None:
             "substrings) and one distinctive English term (4+ letters, not a stop word, stem in "
             "as few other articles as possible), each searched alone with "
             "`search_response({'q': term, 'page_size': '10'})`, no language set.",
+            "- And a distinctive name of its English text (a capitalised word inside a sentence), "
+            "searched as written (a name: `archive/text/names.py`) and in lower case (stemmed).",
             "",
             *lines,
             "",
