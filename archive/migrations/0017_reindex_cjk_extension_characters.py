@@ -13,7 +13,6 @@ from django.db import migrations
 
 EXTENSIONS = "\U0002a700-\U0002ee5f\U00030000-\U000323af"  # C–F, I; G–H
 BEFORE = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0)]
-BATCH = 500
 
 
 def _pattern() -> str:
@@ -33,26 +32,9 @@ def _pattern() -> str:
 
 
 def reindex(apps, schema_editor):
-    from archive.indexing import search_index_update
-    from archive.models import language_codes
+    from archive.indexing import reindex_where
 
-    columns = [
-        f"{field}_{code.replace('-', '_')}"
-        for code in language_codes()
-        for field in ("title", "summary", "body")
-    ]
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM archive_article)")
-        if not cursor.fetchone()[0]:
-            return
-        cursor.execute(
-            f"SELECT id FROM archive_article WHERE concat_ws(' ', {', '.join(columns)}) ~ %s"
-            " ORDER BY id",
-            [_pattern()],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    for start in range(0, len(ids), BATCH):
-        search_index_update(ids[start : start + BATCH])
+    reindex_where("{text} ~ %s", [_pattern()])
 
 
 class Migration(migrations.Migration):

@@ -10,30 +10,14 @@ searches for names meanwhile. `manage.py reindex --check` finds any article left
 
 from django.db import migrations
 
-BATCH = 500
-
 
 def reindex(apps, schema_editor):
-    from archive.indexing import search_index_update
-    from archive.models import language_codes
+    from archive.indexing import reindex_where
 
-    columns = [
-        f"{field}_{code.replace('-', '_')}"
-        for code in language_codes()
-        for field in ("title", "summary", "body")
-    ]
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM archive_article)")
-        if not cursor.fetchone()[0]:
-            return
-        # Mention names and aliases are indexed too: an article with a mention is rebuilt.
-        cursor.execute(
-            f"SELECT id FROM archive_article WHERE concat_ws(' ', {', '.join(columns)}) "
-            "~ '[A-ZＡ-Ｚ[:upper:]]' OR id IN (SELECT article_id FROM archive_mention) ORDER BY id"
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    for start in range(0, len(ids), BATCH):
-        search_index_update(ids[start : start + BATCH])
+    # Mention names and aliases are indexed too: an article with a mention is rebuilt.
+    reindex_where(
+        "{text} ~ '[A-ZＡ-Ｚ[:upper:]]' OR id IN (SELECT article_id FROM archive_mention)"
+    )
 
 
 class Migration(migrations.Migration):
