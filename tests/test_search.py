@@ -391,6 +391,13 @@ def test_and_is_what_a_space_is(names):
     assert ids(search("David AND Sacks")) == ["sacks"]
 
 
+def test_a_name_written_beside_chinese_is_a_name(names):
+    add("apples", zh=("水果", "apples发布了新的价格。"), en=None)
+    assert ids(search("Apple发布")) == ids(search("Apple 发布")) == ["apple"]
+    assert set(ids(search("apple发布"))) == {"apple", "apples"}  # lower case: stemmed
+    assert "<mark>Apple</mark>" in search("Apple发布").hits[0].snippets["zh-hans"]
+
+
 def test_names_are_marked_as_written(names):
     hit = search("Sacks").hits[0]
     assert "<mark>Sacks</mark>" in hit.snippets["en"]

@@ -300,9 +300,11 @@ def compile_term(
     parts = []
     strings = _strings(found, split_joined_words(text))
     alone = alone and len(strings) == 1
+    # Latin words written with a capital beside the Chinese (DeepSeek融资): names, as alone
+    named = {lexeme[1:]: lexeme for lexeme in _names_of(term)}
     for word in strings:
         if not has_cjk(word):  # a Latin word
-            parts.append(words(quote(word)))
+            parts.append(words(quote(named.get(word, word))))
         elif len(word) == 1 or not segmenter.is_word(word):
             # a character (inside any word, only the character slot has it) or a string that is
             # no dictionary word: on the characters
@@ -426,7 +428,9 @@ def highlight_terms(parsed: ParsedQuery, segmenter: Segmenter) -> list[str]:
             if has_cjk(term.text):
                 # as they are looked for: 防部长 whole, not 防 anywhere
                 source = split_joined_words(term.text)
-                found.extend(w for w in _strings(segmenter.cut(term.text), source) if w)
+                strings = _strings(segmenter.cut(term.text), source)
+                named = set() if term.phrase else {lx[1:] for lx in _names_of(term)}
+                found.extend(w for w in strings if w and w not in named)  # names: name_marks
             elif (named := None if term.phrase else query_words(term.raw)) is not None:
                 found.extend(lexeme for kind, lexeme in named if kind == "word")
             else:
@@ -441,7 +445,12 @@ def name_marks(parsed: ParsedQuery) -> frozenset[str]:
         lexeme
         for group in parsed.groups
         for term in group
-        if not term.phrase and not has_cjk(term.text)
-        for kind, lexeme in query_words(term.raw) or ()
-        if kind != "word"
+        if not term.phrase
+        for lexeme in _names_of(term)
     )
+
+
+def _names_of(term: Term) -> list[str]:
+    """The name and acronym lexemes of a term's Latin words written with a capital, alone
+    (Sacks) or beside Chinese (DeepSeek融资)."""
+    return [lexeme for kind, lexeme in query_words(term.raw) or () if kind != "word"]
