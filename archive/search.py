@@ -92,7 +92,7 @@ from archive.models import (
     search_columns,
     word_pair_languages,
 )
-from archive.text.names import ACRONYM_MARK, NAME_MARK, is_acronym, is_name
+from archive.text.names import ACRONYM_MARK, NAME_MARK, WORD_CHAR, is_acronym, is_name
 from archive.text.normalize import CJK, has_cjk, normalize, normalize_with_offsets
 from archive.text.paragraphs import split_paragraphs
 from archive.text.query import (
@@ -2078,9 +2078,7 @@ def _names_pattern(names: frozenset[str]) -> re.Pattern:
     return re.compile("|".join(sorted(forms, key=len, reverse=True)), re.IGNORECASE)
 
 
-# What continues a word, as `archive.text.names` reads them: a letter or a digit, but not a
-# Chinese character (Apple发布 has the word Apple).
-_WORD_CHAR = re.compile(f"[^\\W_{CJK}]")
+_WORD_CHAR = re.compile(WORD_CHAR)  # what continues a word, as `archive.text.names` reads it
 
 
 def _name_spans(text: str, names: frozenset[str]) -> list[tuple[int, int]]:

@@ -31,9 +31,11 @@ ACRONYM_MARK = "1"
 # (NVIDIA, TIKTOK) or a shouted headline, and are found as names.
 ACRONYM_MAX = 4
 
-# Runs of letters and digits outside Chinese characters: the words PostgreSQL's parser reads
-# (an apostrophe, a hyphen or a dot between parts makes two runs, as it does).
-_RUN = re.compile(f"[^\\W_{CJK}]+")
+# A character of a word: a letter or a digit, but not a Chinese character (Apple发布 has the
+# word Apple). Runs of them are the words PostgreSQL's parser reads (an apostrophe, a hyphen or
+# a dot between parts makes two runs, as it does).
+WORD_CHAR = f"[^\\W_{CJK}]"
+_RUN = re.compile(WORD_CHAR + "+")
 # U.S., U.K., U.S.A.: the letters of a dotted abbreviation are one acronym.
 _DOTTED = re.compile(r"(?<![^\W_])((?:[A-Z]\.){2,})")
 # Between two name lexemes in a slot's text: stop words, which take positions and leave no
