@@ -54,6 +54,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html import escape  # Django's is this with a wrapper for lazy text: 14 calls a snippet
@@ -195,12 +196,13 @@ class Filters:
     year: int | None = None
     available: str | None = None  # a published version in that language (the facet "lang")
 
-    def sql(self, *, dates: bool = True) -> tuple[list[str], list]:
+    def sql(self, *, dates: bool = True, arm: int = 0) -> tuple[list[str], list]:
         """WHERE clauses on the articles' facet keys (one GIN-indexed containment test) and,
         with `dates`, the year's as a range of dates, for a walk of the newest-first index to
         start at the year. Not for listing matches: the planner takes the range for a cheap
         way to the year's rows and tests each one's vectors, where the GIN indexes of the
-        vectors with the facet keys would find the matches of the year at once."""
+        vectors with the facet keys would find the matches of the year at once. `arm`: the
+        same test written differently for each arm of an OR (`arm_keys`)."""
         for code in (self.lang, self.available):
             if code and code not in language_codes():
                 raise SearchError(_("Unknown language."))
@@ -220,7 +222,7 @@ class Filters:
         keys = list(dict.fromkeys(keys))
         if not keys:
             return [], []
-        where, params = ["a.facet_keys @> %s::varchar[]"], [text_array(keys)]
+        where, params = ["a.facet_keys @> %s::varchar[]"], [text_array(arm_keys(keys, arm))]
         if dates:
             range_sql, range_params = self.date_range()
             where, params = [*where, *range_sql], [*params, *range_params]
@@ -300,9 +302,8 @@ def search(
         return result
     # With words, `lang` chooses which versions' text is searched (a match there implies that
     # version is published), so it is not a separate filter.
-    where, params = Filters(None, actor, outlet, author, translator, year, available).sql(
-        dates=False
-    )
+    match_filters = Filters(None, actor, outlet, author, translator, year, available)
+    where, params = match_filters.sql(dates=False)
     languages = [lang] if lang else language_codes()
     offset = (page - 1) * page_size
     with connection.cursor() as cursor:
@@ -378,8 +379,9 @@ def search(
             )
         per_version = []  # each version's match with the filters (their OR is where_sql's)
         for code in languages:
-            sql, code_params = query.match(code)
-            per_version.append((" AND ".join([sql, *where]), [*code_params, *params]))
+            per_version.append(
+                query.match_filtered(code, lambda arm: match_filters.sql(dates=False, arm=arm))
+            )
         try:
             if estimate <= HUGE:
                 # Up to EXACT_COUNT matches per language are listed, language by language (each
@@ -628,6 +630,27 @@ class Query:
             "(" + " OR ".join(sql for sql, _ in parts) + ")",
             [p for _, params in parts for p in params],
         )
+
+    def match_filtered(
+        self, language: str, filters: Callable[[int], tuple[list[str], list]]
+    ) -> tuple[str, list]:
+        """One version's match with the filters (`filters(arm)`: `Filters.sql`'s clauses, for
+        the `arm`-th arm of an OR). Where the match is an OR (a Chinese word as a word or inside
+        a longer one: 如果 in 如果说), each arm gets the filters of its own. As a factor of the
+        whole OR, they led the planner to list the filtered articles from the facet keys alone
+        and test each one's vectors (如果 in one outlet at 20k: 225 rows, 2,058 buffers, 5.2 ms;
+        each arm's index scanned with the keys: 161 buffers, 0.7 ms)."""
+        where, params = filters(0)
+        if not where or self.full.op != "or":
+            sql, match_params = self.match(language)
+            return " AND ".join([sql, *where]), [*match_params, *params]
+        arms, arm_params = [], []
+        for i, child in enumerate(self.full.children):
+            sql, child_params = _render(child, language)
+            where, params = filters(i)
+            arms.append("(" + " AND ".join([sql, *where]) + ")")
+            arm_params += [*child_params, *params]
+        return "(" + " OR ".join(arms) + ")", arm_params
 
     def for_rows(self, where_sql: str, params: list) -> tuple[str, list]:
         """A WHERE clause that begins with the match (`match()`, as `search` makes them) with
@@ -1011,13 +1034,17 @@ class Sample:
         return int(self.gate / self.scale) if self.gate is not None else -1
 
 
+def arm_keys(keys: list[str], arm: int) -> list[str]:
+    """The same keys in another order (or with the first repeated) for the `arm`-th arm of an
+    OR, so that no two arms' conditions on them are equal and the planner keeps each with its
+    arm rather than take it out as a common factor (see `Sample.arms`, `Query.match_filtered`)."""
+    turn = arm % len(keys)
+    return keys[turn:] + keys[:turn] + keys[:1] * (arm // len(keys))
+
+
 def share_condition(shares: int, arm: int) -> tuple[str, list]:
-    """The condition "in one of the first `shares` shares" for the `arm`-th arm of an OR: the
-    same keys in another order (or repeated) for each arm, so that no two arms' conditions are
-    equal and the planner keeps each with its arm (see `Sample.arms`)."""
-    keys = [sample_key(n) for n in range(shares)]
-    turn = arm % shares
-    keys = keys[turn:] + keys[:turn] + keys[:1] * (arm // shares)
+    """The condition "in one of the first `shares` shares" for the `arm`-th arm of an OR."""
+    keys = arm_keys([sample_key(n) for n in range(shares)], arm)
     return "a.facet_keys && %s::varchar[]", [text_array(keys)]
 
 

@@ -1026,6 +1026,51 @@ def test_a_samples_share_keys_go_with_each_version_so_that_the_planner_keeps_the
     assert set(ids(search("公司"))) == exact  # (no article of this archive in share 63)
 
 
+def test_filters_go_with_each_arm_of_a_versions_or_so_that_the_planner_keeps_them_there(
+    archive, monkeypatch
+):
+    """A Chinese word is matched as a word or inside a longer one: an OR of the words and the
+    characters. With a filter, each arm gets the filter of its own, written differently (the
+    same keys, one repeated), so that the planner scans each arm's index with the facet keys
+    instead of taking the filter out as a common factor and testing the vectors of every
+    article the filter lets through."""
+    full = search_module.Match(
+        "or",
+        children=(search_module.Match("words", "'港口'"), search_module.Match("chars", "'港口'")),
+    )
+    query = search_module.Query(["zh-hans", "en"], full, full)
+    filters = search_module.Filters(outlet="river-post")
+
+    def by_arm(arm):
+        return filters.sql(dates=False, arm=arm)
+
+    sql, params = query.match_filtered("zh-hans", by_arm)
+    assert sql.count("a.facet_keys @> %s::varchar[]") == 2
+    assert [p for p in params if p.startswith("{")] == [
+        '{"outlet:river-post"}',
+        '{"outlet:river-post","outlet:river-post"}',
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT a.external_id FROM archive_article a WHERE {sql}", params)
+        assert [row[0] for row in cursor.fetchall()] == ["harbor"]
+    # Not an OR at the top (one slot): the filter once, beside the match.
+    words = search_module.Query(["zh-hans"], full.children[0], full.children[0])
+    sql, params = words.match_filtered("zh-hans", by_arm)
+    assert sql.count("a.facet_keys") == 1 and sql.endswith(" AND a.facet_keys @> %s::varchar[]")
+    # Through the search, with the listing's statement seen: the filter is inside the OR.
+    statements = []
+    execute = search_module._fetch
+    monkeypatch.setattr(
+        search_module,
+        "_fetch",
+        lambda c, sql, params, *a: statements.append((sql, params)) or execute(c, sql, params, *a),
+    )
+    assert ids(search("港口", outlet="river-post")) == ["harbor"]
+    listing, listing_params = next((sql, p) for sql, p in statements if "l0 AS" in sql)
+    assert listing_params.count('{"outlet:river-post","outlet:river-post"}') >= 2
+    assert ids(search("港口", outlet="harbor-daily")) == ["defense"]
+
+
 def test_a_short_page_makes_an_estimated_count_exact_and_an_empty_one_says_so(archive, monkeypatch):
     """Every plan pages through all the matches: the first page short of a full one is the
     last, and the count is then known. A page past it says so (the estimate was too high)."""
