@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from archive import search as search_module
+from archive.api import search_response
 from archive.indexing import search_index_update, segmenter, stale_article_ids
 from archive.interchange import parse_record
 from archive.models import Article, CharacterText, Rendition, language_codes
@@ -500,6 +501,52 @@ def test_query_in_one_language_finds_the_piece_in_the_other_language_version(arc
     # The Chinese-only piece is found by its Chinese text; the bilingual ones by either.
     assert ids(search("卸货")) == ["harbor"]
     assert ids(search("secretary")) == ["defense"]
+
+
+def test_terms_held_by_different_versions_find_the_piece_when_no_version_holds_all(
+    archive, monkeypatch
+):
+    """A piece is one text in two languages: where no version holds every term of a query of
+    several (the name in the English text, the Chinese name in the Chinese one), the pieces
+    whose versions hold them together are the answer, said to be so."""
+    add(
+        "motegi",
+        zh=("外相访问北京", "茂木外相周二抵达北京。"),
+        en=("Foreign minister visits Beijing", "Foreign Minister Motegi arrived on Tuesday."),
+        en_status="draft",
+    )
+    assert ids(search("Motegi 茂木")) == []  # the English version is not published
+    rendition = Rendition.objects.get(article__external_id="motegi", language="en")
+    rendition.status = "published"
+    rendition_save(rendition=rendition)
+    result = search("Motegi 茂木")
+    assert ids(result) == ["motegi"]
+    assert (result.count, result.count_is_estimate, result.plan) == (1, False, "across-versions")
+    assert result.messages == [str(search_module.MESSAGES["across_versions"])]
+    assert {e["value"]: e["count"] for e in result.facets["outlet"]} == {"harbor-daily": 1}
+    snippets = result.hits[0].snippets
+    assert "<mark>茂木</mark>" in snippets["zh-hans"] and "<mark>Motegi</mark>" in snippets["en"]
+    assert result.hits[0].score > 0
+    assert ids(search("Motegi 茂木", sort="date")) == ["motegi"]
+    # More matches than FACET_ROWS: newest first, from the date index; the count of a short
+    # page exact.
+    monkeypatch.setattr(search_module, "FACET_ROWS", 0)
+    result = search("Motegi 茂木")
+    assert ids(result) == ["motegi"] and result.plan == "across-versions-by-date"
+    assert (result.count, result.count_is_estimate) == (1, False)
+    monkeypatch.undo()
+    # Where some version holds every term, those pieces alone (港口 and 卸货: the harbor's).
+    result = search("港口 卸货")
+    assert ids(result) == ["harbor"] and result.plan != "across-versions" and not result.messages
+    # An excluded term is then excluded from every version, whichever holds it.
+    assert ids(search("Motegi 茂木 -Tuesday")) == ids(search("Motegi 茂木 -北京")) == []
+    assert ids(search("Motegi 茂木 -港口")) == ["motegi"]
+    # One language searched: one version, nothing across. A term no version has: nothing.
+    assert ids(search("Motegi 茂木", lang="en")) == []
+    assert ids(search("Motegi 茂木 卸货")) == []
+    payload = search_response({"q": "Motegi 茂木"})
+    assert payload["messages"] == [str(search_module.MESSAGES["across_versions"])]
+    assert [r["external_id"] for r in payload["results"]] == ["motegi"]
 
 
 # --- malformed input ---------------------------------------------------------------------------
