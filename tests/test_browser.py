@@ -9,6 +9,7 @@ Screenshots of the home, article, side-by-side and search pages at phone (390 px
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -155,11 +156,12 @@ def test_side_by_side_is_two_columns_on_desktop_and_stacked_on_phones(
 
 
 def test_keyboard_reaches_the_skip_link_first(page, live_server, archive):
+    # Playwright's assertions wait (up to 5 s) for what a busy machine may not have done yet.
     page.goto(live_server.url + "/en/")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.className") == "skip"
+    sync_api.expect(page.locator(":focus")).to_have_class("skip")
     page.keyboard.press("Enter")
-    assert page.url.endswith("#content")
+    sync_api.expect(page).to_have_url(re.compile(r"#content$"))
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
