@@ -458,3 +458,29 @@ def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
         found = [hit for p in pages for hit in p.hits]
         assert sorted(ids(everything)) == sorted(h.article.external_id for h in found), q
         assert [h.score for h in found] == [h.score for h in everything.hits], q
+
+
+def test_a_phrase_of_chinese_words_is_checked_in_the_rum_index(ports, monkeypatch):
+    """A quoted phrase of words in a version without the word-pairs index (Chinese): a GIN index
+    only finds the articles holding all its words and each one's vector is read to check their
+    positions (是不是 <-> 一 at 20k: 4.4 s); the RUM index holds the positions. The same
+    answers either way."""
+    add("adjacent", zh=("码头", "码头停满船只。港口很忙。"), en=None)
+    add("apart", zh=("港口", "港口的船只很多。"), en=None)
+    query = '"船只 - 港口"'  # a Chinese phrase with other characters in it: a phrase of words
+    statements = []
+    execute = search_module._fetch
+    monkeypatch.setattr(
+        search_module,
+        "_fetch",
+        lambda c, sql, params, *a: statements.append(sql) or execute(c, sql, params, *a),
+    )
+    found = sorted(ids(search(query, page_size=50)))
+    assert "adjacent" in found and "apart" not in found
+    rum_column = f"{search_module.RUM_WORDS_FUNCTION}(a.search_zh_hans) @@"
+    if "zh-hans" in rum_languages():
+        assert any(rum_column in sql for sql in statements)
+    else:
+        assert not any(rum_column in sql for sql in statements)
+    monkeypatch.setattr(search_module, "_rum_phrase_languages", frozenset)
+    assert sorted(ids(search(query, page_size=50))) == found

@@ -141,6 +141,9 @@ class Match:
     # a negation alone, or beside stop words): tested on rows, never given to an index
     # (`archive.search._render`).
     indexable: bool = True
+    # True for a words leaf whose tsquery, as PostgreSQL reads it, checks positions (a phrase:
+    # '是不是' <-> '一'), where a GIN index only finds candidates (`archive.search._render`).
+    positions: bool = False
 
     @property
     def is_leaf(self) -> bool:
