@@ -575,10 +575,13 @@ def _across_versions(
                 f"SELECT a.id, 0.0 FROM {TABLE} a WHERE {where_sql} ORDER BY {ORDER_BY_DATE}",
                 where_params,
             )
-        cursor.execute(
-            f"{statement} LIMIT %s OFFSET %s", [*statement_params, result.page_size, offset]
+        rows = _fetch(
+            cursor,
+            f"{statement} LIMIT %s OFFSET %s",
+            [*statement_params, result.page_size, offset],
+            ACROSS_PAGE,
         )
-        return cursor.fetchall(), query.lexemes
+        return rows, query.lexemes
 
 
 @lru_cache(maxsize=1)
@@ -1336,6 +1339,19 @@ BITMAP_ONLY = {
     "enable_indexscan": "off",
     "max_parallel_workers_per_gather": "0",
     "work_mem": "64MB",
+}
+
+
+# The page of `_across_versions`' many matches: newest first from the date index, the excluded
+# terms' articles a hashed list from the GIN indexes (the listing's work_mem). With the default
+# (4 MB; 8 MB of hash memory), the planner made that list by reading every row's vectors (a
+# parallel sequential scan: take 一 -中国 at 20k, 450 ms), and where the list outgrows the hash
+# memory — a word in nine articles in ten at 200k — it tests each candidate against the whole
+# list (at 20k with work_mem forced to 256 kB: 880 ms for 394 candidates).
+ACROSS_PAGE = {
+    "enable_seqscan": "off",
+    "max_parallel_workers_per_gather": "0",
+    "work_mem": BITMAP_ONLY["work_mem"],
 }
 
 
