@@ -157,7 +157,7 @@ def actors(request):
         {
             "slug": actor.slug,
             "kind": actor.kind,
-            "name": {c: localized(actor, "name", c) for c in language_codes()},
+            "name": _actor_names(actor, language_codes()),
             "aliases": [a.text for a in actor.aliases.all()],
             "article_count": actor.article_count,
         }

@@ -58,6 +58,15 @@ def test_matches_names_and_aliases_in_any_language(client, cast, q, expected):
     assert slugs(client, q=q) == expected
 
 
+def test_a_name_missing_in_a_language_is_left_out_not_an_empty_string(client, cast):
+    """`name` is {lang: str} for the languages the actor has a name in, as in search results'
+    actors (an empty string was given for the others)."""
+    actor("muskrat-inc", "company", "Muskrat Inc", "", "Muskrat")
+    response = client.get("/api/actors", {"q": "muskrat"})
+    (result,) = response.json()["results"]
+    assert result["name"] == {"en": "Muskrat Inc"}
+
+
 def test_exact_and_prefix_matches_rank_first(client, cast):
     actor("muskrat-inc", "company", "Muskrat Inc", "", "Muskrat")
     assert slugs(client, q="musk") == ["elon-musk", "muskrat-inc"]
