@@ -146,6 +146,22 @@ MESSAGES = {
         "No language version of a piece holds all these words: these pieces hold them in their "
         "versions together."
     ),
+    "by_date": _(
+        "So many pieces match that they are listed newest first: add a word to rank them by "
+        "relevance."
+    ),
+    "head_then_date": _(
+        "So many pieces match that those with these words in their title, summary or actors come "
+        "first, ranked; the others follow newest first."
+    ),
+}
+
+# Plans that list a relevance search's matches (or most of them) newest first, and what the
+# page says of it: a researcher reading "most relevant" should know when it is not so.
+ORDER_MESSAGES = {
+    "common-by-date": "by_date",
+    "across-versions-by-date": "by_date",
+    "head-then-date": "head_then_date",
 }
 
 
@@ -485,6 +501,8 @@ def search(
             result.count, result.count_is_estimate = offset + len(ranked), False
         elif page > 1:
             result.messages.append(str(MESSAGES["past_the_end"]))
+    if sort == "relevance" and ranked and result.plan in ORDER_MESSAGES:
+        result.messages.append(str(MESSAGES[ORDER_MESSAGES[result.plan]]))
     result.hits = _hits(ranked, parsed, seg, lexemes, actors, unnamed)
     return result
 

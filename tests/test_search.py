@@ -699,6 +699,28 @@ def test_common_terms_use_the_head_then_date_plan(archive, monkeypatch):
     assert len(page2.hits) == 1 and ids(page2)[0] != ids(search("港口", page_size=1))[0]
 
 
+def test_a_relevance_search_listed_newest_first_says_so(archive, monkeypatch):
+    """Where so many pieces match that a plan lists them (or all but the head matches) newest
+    first, the page says it: "most relevant" is then not what it shows."""
+    monkeypatch.setattr(search_module, "RANK_ALL", 1)
+    monkeypatch.setattr(search_module, "RUM_MAX", 0)  # (with RUM, beyond what it ranks)
+    said = {
+        "head-then-date": str(search_module.MESSAGES["head_then_date"]),
+        "common-by-date": str(search_module.MESSAGES["by_date"]),
+    }
+    result = search("港口")
+    assert result.plan in said and result.messages == [said[result.plan]]
+    monkeypatch.setattr(search_module, "_estimate", lambda *args: 10**6)  # head matches too many
+    result = search("港口")
+    assert result.plan == "common-by-date" and result.messages == [said["common-by-date"]]
+    payload = search_response({"q": "港口"})
+    assert payload["messages"] == [said["common-by-date"]]
+    # Not where the order is the one asked for, nor where every match was ranked.
+    assert search("港口", sort="date").messages == []
+    monkeypatch.undo()
+    assert search("港口").messages == []
+
+
 def test_huge_result_sets_walk_the_date_index(archive, monkeypatch):
     monkeypatch.setattr(search_module, "HUGE", 0)
     monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)  # with RUM, known by listing
