@@ -103,6 +103,7 @@ from archive.text.query import (
     Match,
     ParsedQuery,
     Term,
+    any_of,
     compile_query,
     compile_term,
     highlight_terms,
@@ -329,7 +330,12 @@ def search(
     offset = (page - 1) * page_size
     with connection.cursor() as cursor:
         positive = compile_query(parsed, seg, expand, exclusions=False, spans=False)
-        query, current = Query.prepare(cursor, languages, match, positive)
+        # A piece is one text in two languages: an excluded term in any searched version
+        # excludes the piece (`Query.excluded`).
+        excluded = None
+        if len(languages) > 1:
+            excluded = any_of([compile_term(term, seg) for term in parsed.excluded])
+        query, current = Query.prepare(cursor, languages, match, positive, excluded)
         if current is not None and current != assumed and _checked is None:
             # An actor, alias or glossary term changed since: again, with the current ones.
             search_dictionary(current)
@@ -398,11 +404,8 @@ def search(
             prefetched = concurrent.submit(
                 lambda cursor: _rum_top(cursor, statements, offset + page_size, offset)
             )
-        per_version = []  # each version's match with the filters (their OR is where_sql's)
-        for code in languages:
-            per_version.append(
-                query.match_filtered(code, lambda arm: match_filters.sql(dates=False, arm=arm))
-            )
+        # Each version's match with the filters (their OR is `listed_where`'s), for the listing.
+        listed_where, per_version = query.for_listing(match_filters)
         try:
             if estimate <= HUGE:
                 # Up to EXACT_COUNT matches per language are listed, language by language (each
@@ -418,9 +421,9 @@ def search(
                     # each by its vector in the versions it matched in only (a Chinese word's
                     # matches' English vectors are not read: 5.3 → 3.0 ms for 332 at 20k).
                     limit = EXACT_COUNT_WITH_RUM
-                    parts = per_version if where else [(where_sql, where_params)]
+                    parts = per_version if where or query.excluded else [listed_where]
                     listed = Sample(
-                        where_sql, where_params, LISTING_SHARES, gate=SAMPLE_GATE, arms=per_version
+                        *listed_where, LISTING_SHARES, gate=SAMPLE_GATE, arms=per_version
                     )
                 else:
                     # Every match listed, up to EXACT_COUNT per version, for ranking them all —
@@ -433,9 +436,7 @@ def search(
                     # phrase, expected rare, is listed straight away (its sample costs its checks).
                     limit, parts = EXACT_COUNT, per_version
                     if estimate > FACET_ROWS or query.estimated_poorly:
-                        listed = Sample(
-                            where_sql, where_params, LISTING_SHARES, gate=EXACT_COUNT, arms=parts
-                        )
+                        listed = Sample(*listed_where, LISTING_SHARES, gate=EXACT_COUNT, arms=parts)
                 listing = _listing(cursor, parts, limit + 1, with_facets, listed)
                 ids = list(dict.fromkeys(pk for found in listing.ids for pk in found))
                 if listing.from_sample:
@@ -457,7 +458,7 @@ def search(
                 query.walk = True
                 ids, listing = [], None
                 if with_facets:
-                    part, arms = (where_sql, where_params), per_version
+                    part, arms = listed_where, per_version
                     if sample is not None:
                         part, arms = sample, query.words_arms(where, params)
                     shares = sample_shares(estimate)
@@ -513,8 +514,8 @@ def _across_versions(
     """Where no language version holds every term of a query of several (`Motegi 茂木`: the
     name in the English text, the Chinese name in the Chinese one), the pieces that hold each
     term in one version or another — a piece is one text in two languages. An excluded term is
-    then excluded from every version. Only for an empty result: where some version holds every
-    term, those pieces are the answer.
+    excluded from every version (as in `search`). Only for an empty result: where some version
+    holds every term, those pieces are the answer.
 
     Up to FACET_ROWS matches are listed and ranked by the words' ts_rank summed over the
     versions (RUM's distance is infinite where a version lacks a word), newer first on ties;
@@ -638,6 +639,13 @@ class Query:
     languages: list[str]
     full: Match  # for matching (with exclusions)
     positive: Match | None  # for scoring (without: ts_rank scores a negated term as a miss)
+    # The excluded terms (any of them), when several versions are searched: a version matches
+    # only where no other version of its piece holds one (`full` excludes them in its own).
+    excluded: Match | None = None
+    # How `_elsewhere` tests the excluded terms in the other versions: on the row, or (for the
+    # listing, whose statement has the work_mem to hash it) against the list of the articles
+    # that hold one, from the indexes.
+    listing: bool = False
     lexemes: str = ""  # the words slot's tsquery as PostgreSQL reads it (for highlighting)
     # language → ids of the matches in that version, when every match was listed
     matched: dict[str, set[int]] | None = None
@@ -703,12 +711,12 @@ class Query:
 
     @classmethod
     def prepare(
-        cls, cursor, languages, full: Match, positive: Match | None
+        cls, cursor, languages, full: Match, positive: Match | None, excluded: Match | None = None
     ) -> tuple[Query | None, tuple | None]:
         """The query with every leaf that PostgreSQL reduces to nothing (only stop words)
         left out, None when nothing is left to search for; and, read in the same statement,
         the fingerprint of the register and glossary (`indexing.dictionary_fingerprint`)."""
-        leaves = sorted({leaf.text for leaf in _leaves(full)})
+        leaves = sorted({leaf.text for leaf in (*_leaves(full), *_leaves(excluded))})
         words = positive.tsquery("words") if positive else ""
         cursor.execute(
             f"SELECT x, numnode(to_tsquery('{CONFIG}', x)), to_tsquery('{CONFIG}', x)::text, "
@@ -733,6 +741,7 @@ class Query:
             languages,
             full,
             positive,
+            excluded=_prune(excluded, empty),
             lexemes=found[words][1] if words else "",
             rum=rum_languages(),
         )
@@ -752,12 +761,56 @@ class Query:
         the words vector as `words` writes it (the RUM index's expression) rather than its
         column, in one version."""
         if language is not None:
-            return _render(self.full, language, pairs=pairs, rows=rows, words=words)
-        parts = [_render(self.full, code, pairs=pairs, rows=rows) for code in self.languages]
+            sql, params = _render(self.full, language, pairs=pairs, rows=rows, words=words)
+            return self._elsewhere(language, sql, params)
+        parts = [
+            self._elsewhere(code, *_render(self.full, code, pairs=pairs, rows=rows))
+            for code in self.languages
+        ]
         return (
             "(" + " OR ".join(sql for sql, _ in parts) + ")",
             [p for _, params in parts for p in params],
         )
+
+    def _elsewhere(self, language: str, sql: str, params: list) -> tuple[str, list]:
+        """One version's match, and none of the excluded terms in the piece's other searched
+        versions (its own excludes them already), tested on the row."""
+        if self.excluded is None:
+            return sql, params
+        others = [
+            _render(self.excluded, code, pairs=False, rows=not self.listing)
+            for code in self.languages
+            if code != language
+        ]
+        if not others:
+            return sql, params
+        test = " OR ".join(other for other, _ in others)
+        other_params = [p for _, found in others for p in found]
+        if self.listing:
+            return (
+                f"(a.id NOT IN (SELECT a.id FROM {TABLE} a WHERE {test}) AND {sql})",
+                [*other_params, *params],
+            )
+        return f"({sql} AND NOT coalesce(({test}), false))", [*params, *other_params]
+
+    def for_listing(self, filters: Filters) -> tuple[tuple[str, list], list[tuple[str, list]]]:
+        """The match with the filters, and each version's (`match_filtered`), as the listing's
+        statement tests them: an excluded term in another version against a hashed list of the
+        articles that hold it, from the indexes (`_listing`'s work_mem holds 200k ids), rather
+        than by reading each candidate's other vectors (market -中国 at 20k, 4,749 candidates:
+        38 ms against 101; such a query is listed version by version, `search`)."""
+        self.listing = True
+        try:
+            sql, params = self.match()
+            where, where_params = filters.sql(dates=False)
+            whole = (" AND ".join([sql, *where]), [*params, *where_params])
+            arms = [
+                self.match_filtered(code, lambda arm: filters.sql(dates=False, arm=arm))
+                for code in self.languages
+            ]
+        finally:
+            self.listing = False
+        return whole, arms
 
     def match_filtered(
         self, language: str, filters: Callable[[int], tuple[list[str], list]]
@@ -774,7 +827,7 @@ class Query:
             return " AND ".join([sql, *where]), [*match_params, *params]
         arms, arm_params = [], []
         for i, child in enumerate(self.full.children):
-            sql, child_params = _render(child, language)
+            sql, child_params = self._elsewhere(language, *_render(child, language))
             where, params = filters(i)
             arms.append("(" + " AND ".join([sql, *where]) + ")")
             arm_params += [*child_params, *params]
