@@ -332,9 +332,7 @@ def search(
         positive = compile_query(parsed, seg, expand, exclusions=False, spans=False)
         # A piece is one text in two languages: an excluded term in any searched version
         # excludes the piece (`Query.excluded`).
-        excluded = None
-        if len(languages) > 1:
-            excluded = any_of([compile_term(term, seg) for term in parsed.excluded])
+        excluded = any_of([compile_term(term, seg) for term in parsed.excluded])
         query, current = Query.prepare(cursor, languages, match, positive, excluded)
         if current is not None and current != assumed and _checked is None:
             # An actor, alias or glossary term changed since: again, with the current ones.
@@ -437,7 +435,9 @@ def search(
                     limit, parts = EXACT_COUNT, per_version
                     if estimate > FACET_ROWS or query.estimated_poorly:
                         listed = Sample(*listed_where, LISTING_SHARES, gate=EXACT_COUNT, arms=parts)
-                listing = _listing(cursor, parts, limit + 1, with_facets, listed)
+                listing = _listing(
+                    cursor, parts, limit + 1, with_facets, listed, query.excluded_list()
+                )
                 ids = list(dict.fromkeys(pk for found in listing.ids for pk in found))
                 if listing.from_sample:
                     ids, estimate = listing.sampled, listing.sample_estimate()
@@ -462,7 +462,14 @@ def search(
                     if sample is not None:
                         part, arms = sample, query.words_arms(where, params)
                     shares = sample_shares(estimate)
-                    listing = _listing(cursor, [], 0, True, Sample(*part, shares, arms=arms))
+                    listing = _listing(
+                        cursor,
+                        [],
+                        0,
+                        True,
+                        Sample(*part, shares, arms=arms),
+                        query.excluded_list() if sample is None else None,
+                    )
                     ids = listing.sampled
             if not query.exact:  # an estimate (never below what was seen)
                 result.count, result.count_is_estimate = max(estimate, len(ids)), True
@@ -639,12 +646,12 @@ class Query:
     languages: list[str]
     full: Match  # for matching (with exclusions)
     positive: Match | None  # for scoring (without: ts_rank scores a negated term as a miss)
-    # The excluded terms (any of them), when several versions are searched: a version matches
-    # only where no other version of its piece holds one (`full` excludes them in its own).
+    # The excluded terms (any of them): a version matches only where no searched version of
+    # its piece holds one (`full` excludes them in its own; `_elsewhere` in the others).
     excluded: Match | None = None
-    # How `_elsewhere` tests the excluded terms in the other versions: on the row, or (for the
-    # listing, whose statement has the work_mem to hash it) against the list of the articles
-    # that hold one, from the indexes.
+    # Whether the match is rendered for the listing's statement, where the excluded terms are
+    # a hashed list of the articles that hold one in any searched version, from the indexes (its
+    # CTE, `excluded_list`), rather than tested on the rows.
     listing: bool = False
     lexemes: str = ""  # the words slot's tsquery as PostgreSQL reads it (for highlighting)
     # language → ids of the matches in that version, when every match was listed
@@ -760,11 +767,16 @@ class Query:
         testing rows one by one rather than for an index (`rows`: `_render_characters`); with
         the words vector as `words` writes it (the RUM index's expression) rather than its
         column, in one version."""
+        listing = self.listing and self.excluded is not None
         if language is not None:
-            sql, params = _render(self.full, language, pairs=pairs, rows=rows, words=words)
+            sql, params = _render(
+                self.full, language, pairs=pairs, rows=rows, words=words, listing=listing
+            )
             return self._elsewhere(language, sql, params)
         parts = [
-            self._elsewhere(code, *_render(self.full, code, pairs=pairs, rows=rows))
+            self._elsewhere(
+                code, *_render(self.full, code, pairs=pairs, rows=rows, listing=listing)
+            )
             for code in self.languages
         ]
         return (
@@ -774,11 +786,14 @@ class Query:
 
     def _elsewhere(self, language: str, sql: str, params: list) -> tuple[str, list]:
         """One version's match, and none of the excluded terms in the piece's other searched
-        versions (its own excludes them already), tested on the row."""
+        versions (its own excludes them already), tested on the row; for the listing, none in
+        any version, from its hashed list (`excluded_list`)."""
         if self.excluded is None:
             return sql, params
+        if self.listing:
+            return f"(a.id NOT IN (SELECT id FROM {EXCLUDED_CTE}) AND {sql})", params
         others = [
-            _render(self.excluded, code, pairs=False, rows=not self.listing)
+            _render(self.excluded, code, pairs=False, rows=True)
             for code in self.languages
             if code != language
         ]
@@ -786,19 +801,26 @@ class Query:
             return sql, params
         test = " OR ".join(other for other, _ in others)
         other_params = [p for _, found in others for p in found]
-        if self.listing:
-            return (
-                f"(a.id NOT IN (SELECT a.id FROM {TABLE} a WHERE {test}) AND {sql})",
-                [*other_params, *params],
-            )
         return f"({sql} AND NOT coalesce(({test}), false))", [*params, *other_params]
+
+    def excluded_list(self) -> tuple[str, list] | None:
+        """The listing statement's CTE of the articles that hold an excluded term in a searched
+        version, from the GIN indexes (named EXCLUDED_CTE; `_listing`)."""
+        if self.excluded is None:
+            return None
+        found = [_render(self.excluded, code, pairs=False) for code in self.languages]
+        return (
+            f"SELECT a.id FROM {TABLE} a WHERE " + " OR ".join(sql for sql, _ in found),
+            [p for _, params in found for p in params],
+        )
 
     def for_listing(self, filters: Filters) -> tuple[tuple[str, list], list[tuple[str, list]]]:
         """The match with the filters, and each version's (`match_filtered`), as the listing's
-        statement tests them: an excluded term in another version against a hashed list of the
-        articles that hold it, from the indexes (`_listing`'s work_mem holds 200k ids), rather
-        than by reading each candidate's other vectors (market -中国 at 20k, 4,749 candidates:
-        38 ms against 101; such a query is listed version by version, `search`)."""
+        statement tests them: an excluded term against a hashed list of the articles that hold
+        it in any searched version (`excluded_list`; `_listing`'s work_mem holds 200k ids),
+        rather than by reading each candidate's vectors (market -中国 at 20k, 4,749 candidates:
+        28 ms against 101 for its Chinese vectors; 市场 -中国, whose own version's test read them
+        too: 32–35 ms against 97–106; such a query is listed version by version, `search`)."""
         self.listing = True
         try:
             sql, params = self.match()
@@ -826,8 +848,11 @@ class Query:
             sql, match_params = self.match(language)
             return " AND ".join([sql, *where]), [*match_params, *params]
         arms, arm_params = [], []
+        listing = self.listing and self.excluded is not None
         for i, child in enumerate(self.full.children):
-            sql, child_params = self._elsewhere(language, *_render(child, language))
+            sql, child_params = self._elsewhere(
+                language, *_render(child, language, listing=listing)
+            )
             where, params = filters(i)
             arms.append("(" + " AND ".join([sql, *where]) + ")")
             arm_params += [*child_params, *params]
@@ -1137,8 +1162,19 @@ def _render_characters(match: Match, language: str, *, rows: bool = False) -> tu
 
 
 def _render(
-    match: Match, language: str, *, pairs: bool = True, rows: bool = False, words: str = ""
+    match: Match,
+    language: str,
+    *,
+    pairs: bool = True,
+    rows: bool = False,
+    words: str = "",
+    listing: bool = False,
 ) -> tuple[str, list[str]]:
+    """SQL of a match in one version (see `Query.match`); with `listing`, without its
+    exclusions that are tested on rows (NOT nodes, leaves of negations alone: `Match.indexable`),
+    which the listing tests against its list (`Query.excluded_list`)."""
+    if listing and (match.op == "not" or (match.is_leaf and not match.indexable)):
+        return "true", []
     if match.is_leaf and not match.indexable:
         # A test on rows: a function of the match is no index condition (`Match.indexable`).
         column = search_column(language, chars=match.op == "chars")
@@ -1149,7 +1185,9 @@ def _render(
         if not pairs or language not in word_pair_languages():
             if not match.children:
                 return "true", []
-            return _render(match.children[0], language, pairs=pairs, rows=rows, words=words)
+            return _render(
+                match.children[0], language, pairs=pairs, rows=rows, words=words, listing=listing
+            )
         vector = f"{WORD_PAIRS_FUNCTION}(a.{search_column(language)})"
         return f"{vector} @@ %s::tsquery", [match.text]
     if match.is_leaf:
@@ -1161,7 +1199,8 @@ def _render(
             column = f"{RUM_WORDS_FUNCTION}(a.{search_column(language)})"
         return f"{column} @@ to_tsquery('{CONFIG}', %s)", [match.text]
     parts = [
-        _render(child, language, pairs=pairs, rows=rows, words=words) for child in match.children
+        _render(child, language, pairs=pairs, rows=rows, words=words, listing=listing)
+        for child in match.children
     ]
     params = [p for _, child_params in parts for p in child_params]
     if match.op == "not":
@@ -1314,7 +1353,12 @@ class Listing:
 
 
 def _listing(
-    cursor, parts: list[tuple[str, list]], limit: int, facets: bool, sample: Sample | None = None
+    cursor,
+    parts: list[tuple[str, list]],
+    limit: int,
+    facets: bool,
+    sample: Sample | None = None,
+    excluded: tuple[str, list] | None = None,
 ) -> Listing:
     """In one statement: up to `limit` matches of each part (a WHERE clause: one version's match
     and the filters), each part's heap rows read once — their facet keys are counted there,
@@ -1322,8 +1366,12 @@ def _listing(
     the first listed, in the order of the table, which does not favour any value).
 
     With a `sample`: up to FACET_ROWS of its matches first; the parts are listed only where it
-    opens its gate (else the facets are counted over the sample)."""
+    opens its gate (else the facets are counted over the sample). With `excluded` (a query's
+    `Query.excluded_list`), the articles holding an excluded term, once, as EXCLUDED_CTE."""
     ctes, selects, params = [], [], []
+    if excluded is not None:
+        ctes.append(f"{EXCLUDED_CTE} AS MATERIALIZED ({excluded[0]})")
+        params += excluded[1]
     gated = ""
     if sample is not None:
         where_sql, where_params = sample.where_sql, sample.params
@@ -1392,6 +1440,9 @@ def _listing(
             listing.facet_counts = list(zip(keys or (), counts or (), strict=True))
     return listing
 
+
+# The listing statement's CTE of the articles that hold an excluded term (`Query.excluded_list`).
+EXCLUDED_CTE = "excluded_ids"
 
 # A part's (or the sample's) ids, in the order listed, and the last table block read: one row of
 # arrays rather than a row a match (2,000 rows were ~1 ms more to send and read than one array).
