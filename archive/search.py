@@ -331,8 +331,10 @@ def search(
     with connection.cursor() as cursor:
         positive = compile_query(parsed, seg, expand, exclusions=False, spans=False)
         # A piece is one text in two languages: an excluded term in any searched version
-        # excludes the piece (`Query.excluded`).
-        excluded = any_of([compile_term(term, seg) for term in parsed.excluded])
+        # excludes the piece (`Query.excluded`) — and, as a glossary term finds its fixed
+        # rendering in the other language, excluding it excludes that too.
+        renderings = [m for term in parsed.excluded for m in expand(term)] if expand else []
+        excluded = any_of([compile_term(term, seg) for term in parsed.excluded] + renderings)
         query, current = Query.prepare(cursor, languages, match, positive, excluded)
         if current is not None and current != assumed and _checked is None:
             # An actor, alias or glossary term changed since: again, with the current ones.
@@ -355,6 +357,7 @@ def search(
         if query is None:
             result.messages.append(str(MESSAGES["stop_words"]))
             return result
+        query.exclude_own = bool(renderings)
         query.filters = (where, params)
         query.literals = tuple(
             dict.fromkeys(
@@ -537,8 +540,8 @@ def _across_versions(
         if clause is not None and positive is not None:
             clauses.append(clause)
             positives.append(positive)
-    for term in parsed.excluded:
-        fragment = compile_term(term, seg)
+    for term in parsed.excluded:  # with a glossary term's renderings, as in `search`
+        fragment = any_of([compile_term(term, seg), *(expand(term) if expand else [])])
         if fragment is not None:
             clauses.append(Match("not", children=(fragment,)))
     if len(positives) < 2:
@@ -653,6 +656,9 @@ class Query:
     # a hashed list of the articles that hold one in any searched version, from the indexes (its
     # CTE, `excluded_list`), rather than tested on the rows.
     listing: bool = False
+    # Whether `excluded` holds more than `full` excludes in a version's own text (a glossary
+    # term's renderings): tested there too.
+    exclude_own: bool = False
     lexemes: str = ""  # the words slot's tsquery as PostgreSQL reads it (for highlighting)
     # language → ids of the matches in that version, when every match was listed
     matched: dict[str, set[int]] | None = None
@@ -795,7 +801,7 @@ class Query:
         others = [
             _render(self.excluded, code, pairs=False, rows=True)
             for code in self.languages
-            if code != language
+            if code != language or self.exclude_own
         ]
         if not others:
             return sql, params

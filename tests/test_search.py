@@ -541,6 +541,12 @@ def test_terms_held_by_different_versions_find_the_piece_when_no_version_holds_a
     # An excluded term is then excluded from every version, whichever holds it.
     assert ids(search("Motegi 茂木 -Tuesday")) == ids(search("Motegi 茂木 -北京")) == []
     assert ids(search("Motegi 茂木 -港口")) == ["motegi"]
+    # and, as everywhere, a glossary term's rendering in the other language with it.
+    from archive.models import GlossaryTerm
+
+    assert ids(search("Motegi 茂木 -星期二")) == ["motegi"]
+    GlossaryTerm.objects.create(zh="星期二", en="Tuesday")
+    assert ids(search("Motegi 茂木 -星期二")) == []
     # One language searched: one version, nothing across. A term no version has: nothing.
     assert ids(search("Motegi 茂木", lang="en")) == []
     assert ids(search("Motegi 茂木 卸货")) == []
@@ -581,11 +587,27 @@ def test_an_excluded_term_in_any_version_excludes_the_piece(archive, monkeypatch
     assert ids(search("Qorvane -融资")) == ["model"]
     assert ids(search("Qorvane -融资", sort="date")) == ["model"]
     monkeypatch.undo()
+    # As a glossary term finds its rendering in the other language, excluding it excludes that.
+    from archive.models import GlossaryTerm
+
+    add("english-only", en=("Qorvane funding", "Qorvane raised new funding."))
+    assert "english-only" in ids(search("Qorvane -融资"))
+    GlossaryTerm.objects.create(zh="融资", en="funding")
+    assert "english-only" in ids(search("融资"))
+    assert ids(search("Qorvane -融资")) == ["model"]
+    for name in ("HUGE", "EXACT_COUNT_WITH_RUM", "RUM_MAX", "RANK_ALL"):
+        monkeypatch.setattr(search_module, name, 0)
+    assert ids(search("Qorvane -融资")) == ["model"]
+    # (the English versions only: the funding piece's says nothing of funding)
+    assert set(ids(search("Qorvane -融资", lang="en"))) == {"model", "funding"}
+    monkeypatch.undo()
+    assert set(ids(search("Qorvane -融资", lang="en"))) == {"model", "funding"}
+    GlossaryTerm.objects.all().delete()
     # A draft's words exclude nothing: they are not in the index (nor to be guessed at).
     rendition = Rendition.objects.get(article__external_id="funding", language="zh-hans")
     rendition.status = "draft"
     rendition_save(rendition=rendition)
-    assert set(ids(search("Qorvane -融资"))) == {"funding", "model"}
+    assert set(ids(search("Qorvane -融资"))) == {"funding", "model", "english-only"}
 
 
 def test_across_versions_page_excludes_from_a_hashed_list_of_the_indexes(archive, monkeypatch):
