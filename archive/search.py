@@ -652,7 +652,7 @@ class Query:
     # The excluded terms (any of them): a version matches only where no searched version of
     # its piece holds one (`full` excludes them in its own; `_elsewhere` in the others).
     excluded: Match | None = None
-    # Whether the match is rendered for the listing's statement, where the excluded terms are
+    # Whether the match (with `excluded`) is rendered for the listing's statement, where they are
     # a hashed list of the articles that hold one in any searched version, from the indexes (its
     # CTE, `excluded_list`), rather than tested on the rows.
     listing: bool = False
@@ -773,15 +773,14 @@ class Query:
         testing rows one by one rather than for an index (`rows`: `_render_characters`); with
         the words vector as `words` writes it (the RUM index's expression) rather than its
         column, in one version."""
-        listing = self.listing and self.excluded is not None
         if language is not None:
             sql, params = _render(
-                self.full, language, pairs=pairs, rows=rows, words=words, listing=listing
+                self.full, language, pairs=pairs, rows=rows, words=words, listing=self.listing
             )
             return self._elsewhere(language, sql, params)
         parts = [
             self._elsewhere(
-                code, *_render(self.full, code, pairs=pairs, rows=rows, listing=listing)
+                code, *_render(self.full, code, pairs=pairs, rows=rows, listing=self.listing)
             )
             for code in self.languages
         ]
@@ -827,7 +826,7 @@ class Query:
         rather than by reading each candidate's vectors (market -中国 at 20k, 4,749 candidates:
         28 ms against 101 for its Chinese vectors; 市场 -中国, whose own version's test read them
         too: 32–35 ms against 97–106; such a query is listed version by version, `search`)."""
-        self.listing = True
+        self.listing = self.excluded is not None  # (without, the listing's match is the same)
         try:
             sql, params = self.match()
             where, where_params = filters.sql(dates=False)
@@ -854,10 +853,9 @@ class Query:
             sql, match_params = self.match(language)
             return " AND ".join([sql, *where]), [*match_params, *params]
         arms, arm_params = [], []
-        listing = self.listing and self.excluded is not None
         for i, child in enumerate(self.full.children):
             sql, child_params = self._elsewhere(
-                language, *_render(child, language, listing=listing)
+                language, *_render(child, language, listing=self.listing)
             )
             where, params = filters(i)
             arms.append("(" + " AND ".join([sql, *where]) + ")")
