@@ -1770,6 +1770,52 @@ def test_a_sample_reads_the_matches_in_its_shares_of_the_archive_only(monkeypatc
     assert search_module.sample_shares(0) == 64
 
 
+def test_a_sample_tested_row_by_row_reads_the_characters_text_and_finds_the_same(monkeypatch):
+    """Where the planner would list a sample's shares from their facet keys and test each row's
+    characters vector (a character in nearly every article), the sample tests each row's
+    characters text instead: the same matches, counted and faceted the same, exclusions and
+    filters included."""
+    for i in range(70):
+        zh = (f"码头{i}", "码头新闻。" if i % 5 else "码头，无关。")
+        add(f"r{i}", zh=zh, en=("Pier", "Pier news."), outlet=f"Outlet {i % 3}")
+    seen, statements = [], []
+    listing = search_module._listing
+    monkeypatch.setattr(search_module, "_listing", lambda *a: seen.append(listing(*a)) or seen[-1])
+    monkeypatch.setattr(search_module, "HUGE", 0)  # too many to list: a sample
+    monkeypatch.setattr(search_module, "rum_languages", frozenset)
+    monkeypatch.setattr(search_module, "sample_shares", lambda estimate: 8)
+    monkeypatch.setattr(search_module, "NEARLY_ALL", 0)  # the plan is looked at whatever the size
+    for query, filters in [("码", {}), ("码 -无关", {}), ("码", {"outlet": "outlet-1"})]:
+        found = {}
+        for tested in (False, True):
+            monkeypatch.setattr(search_module, "_rows_tested", lambda *a, t=tested: t)
+            statements.clear()
+            with connection.execute_wrapper(
+                lambda run, sql, *rest: statements.append(sql) or run(sql, *rest)
+            ):
+                result = search(query, **filters)
+            sample_sql = next(sql for sql in statements if "WITH s AS" in sql or " s AS " in sql)
+            assert ("strpos(t.characters" in sample_sql) == tested
+            found[tested] = (sorted(seen[-1].sampled), result.count, result.facets["outlet"])
+        assert found[True] == found[False] and found[True][0], query
+    assert len(found[True][0]) < 70  # (a sample of 8 shares)
+
+
+def test_the_planner_is_asked_whether_a_sample_would_test_rows(monkeypatch):
+    """`_rows_tested` reads the plan: a match that no index answers is a filter on the rows; the
+    shares of the archive alone are an index's condition."""
+    add("one", zh=("码头", "码头新闻。"), en=None)
+    rows_tested = search_module._rows_tested
+    Sample = search_module.Sample
+    vector = f"coalesce(a.{search_module.search_column('zh-hans')} @@ 'x'::tsquery, false)"
+    with connection.cursor() as cursor:
+        assert rows_tested(cursor, Sample(vector, [], 2))
+        assert not rows_tested(cursor, Sample("true", [], 2))
+        excluded = ("SELECT a.id FROM archive_article a WHERE a.id < %s", [0])
+        in_list = f"a.id NOT IN (SELECT id FROM {search_module.EXCLUDED_CTE})"
+        assert not rows_tested(cursor, Sample(in_list, [], 2), excluded)
+
+
 @pytest.mark.parametrize(
     "values",
     [
