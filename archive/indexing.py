@@ -26,7 +26,7 @@ transaction as the write; `manage.py reindex` rebuilds and `reindex --check` com
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -387,10 +387,14 @@ def search_index_update(
 REINDEX_BATCH = 500
 
 
-def reindex_where(condition: str, params: list | None = None) -> int:
+def reindex_where(
+    condition: str, params: list | None = None, *, keep: Callable[[Article], bool] | None = None
+) -> int:
     """Rebuild the search index of the articles matching an SQL `condition`, in which `{text}`
     stands for all their titles, summaries and bodies joined; for data migrations that rebuild
-    only what a change of indexing touches. Returns how many were rebuilt."""
+    only what a change of indexing touches. `keep`, a test in Python of each article the
+    condition found (loaded as indexing loads it), narrows them down further. Returns how many
+    were rebuilt."""
     columns = [
         f"{field}_{code.replace('-', '_')}"
         for code in language_codes()
@@ -404,9 +408,17 @@ def reindex_where(condition: str, params: list | None = None) -> int:
         where = condition.format(text=text)
         cursor.execute(f"SELECT id FROM archive_article WHERE {where} ORDER BY id", params or None)
         ids = [row[0] for row in cursor.fetchall()]
+    rebuilt = 0
     for start in range(0, len(ids), REINDEX_BATCH):
-        search_index_update(ids[start : start + REINDEX_BATCH])
-    return len(ids)
+        batch = ids[start : start + REINDEX_BATCH]
+        if keep is None:
+            search_index_update(batch)
+            rebuilt += len(batch)
+        else:
+            kept = [article for article in _load(batch).values() if keep(article)]
+            search_index_update([article.pk for article in kept], kept)
+            rebuilt += len(kept)
+    return rebuilt
 
 
 def _cursor():

@@ -117,6 +117,53 @@ def test_a_chinese_word_inside_a_longer_word_is_found(archive):
     assert ids(search("部长")) == ["defense"]
 
 
+CENTRAL_BANKS = (
+    "央行与立法机构",
+    "中国人民银行周二宣布下调利率。\n\n美国联邦储备委员会则按兵不动，"
+    "全国人民代表大会常务委员会下周开会。",
+)
+
+
+def test_a_dictionary_word_of_four_characters_or_more_inside_a_longer_word_is_found(archive):
+    # Precise segmentation keeps 中国人民银行, 美国联邦储备委员会 and 全国人民代表大会常务委员会
+    # whole; search mode's sub-words stop at three characters, so these words, each searched as
+    # the word it is, used to find nothing here.
+    add("banks", zh=CENTRAL_BANKS)
+    for query in ("人民银行", "联邦储备委员会", "全国人民代表大会", "人民代表大会", "常务委员会"):
+        result = search(query)
+        assert ids(result) == ["banks"], query
+        assert f"<mark>{query}</mark>" in result.hits[0].snippets["zh-hans"], query
+    assert ids(search("中国人民银行")) == ["banks"]
+    assert ids(search("人民银行 常务委员会")) == ["banks"]
+    assert ids(search("国民银行")) == []  # not in the text: no sub-word of anything there
+
+
+def test_sub_words_of_a_long_run_are_no_longer_than_the_longest_word():
+    # The HMM joins unknown characters into one "word" (24 in a row here); its sub-words are
+    # looked up up to the longest dictionary word's length, not every substring of it.
+    seg = segmenter()
+    run = "鿏鿐鿑鿒鿓鿔鿕鿖鿗鿘鿙鿚鿛鿜鿝鿞鿟鿠鿡鿢鿣鿤鿥鿦鿧鿨鿩鿪鿫鿬鿭" * 300
+    words = seg.cut(run)
+    assert max(map(len, words)) > 16
+    assert seg.subwords(words) == []  # none of them is a word
+    held = seg.subwords(["中华人民共和国全国人民代表大会"])
+    assert {"中华人民共和国", "全国人民代表大会", "人民代表大会", "代表大会", "共和国"} <= set(held)
+    assert "中华人民共和国全国人民代表大会" not in held  # the word itself is no sub-word
+
+
+def test_the_migration_reindexes_only_the_articles_with_long_sub_words(archive):
+    migration = importlib.import_module("archive.migrations.0021_reindex_long_subwords")
+    add("banks", zh=CENTRAL_BANKS)
+    with connection.cursor() as cursor:  # as an archive indexed before the migration was
+        cursor.execute("UPDATE archive_article SET search_zh_hans = NULL")
+    with connection.schema_editor() as editor:
+        migration.reindex(None, editor)
+    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+    # No word of five characters or more in these: their index has not changed.
+    assert left == {"defense", "distill", "harbor", "deepseek"}
+    assert ids(search("人民银行")) == ["banks"]
+
+
 def test_one_and_two_character_queries(archive):
     assert ids(search("美")) == ["defense"]
     assert ids(search("芯片")) == ["defense"]

@@ -270,11 +270,12 @@ def compile_term(
     the word is not one. Nor is a longer word its string of characters as well: a string of
     three characters or more is checked in each row (`archive.search._render_characters`), and
     beside the word, in an OR, every match of the word would be read to test it (第一次 at 4,000
-    articles of bench/corpus.py: 11 times the buffers of the word alone). So a text that rjieba's
-    own dictionary cuts otherwise around such a word is not found by it (人民银行 in the word
-    中国人民银行, 市委书记 in 北京市委|书记: of the pairs of a three- or four-character word of
-    the 193 real articles of BENCHMARKS.md and an article that holds it, 1.3 and 1.6 %); where a
-    user word takes some of its characters, it is (`_word_in_text`)."""
+    articles of bench/corpus.py: 11 times the buffers of the word alone). A word inside a longer
+    word of the text is one of its sub-words (人民银行 in 中国人民银行: `Segmenter.subwords`); a
+    word across the text's words is not found by it (市委书记 in 北京市委|书记, 市政府 in
+    武汉市|政府: of the pairs of a three-, four- and five-or-more-character word of the 193 real
+    articles of BENCHMARKS.md and an article that holds it, 1.3, 0.7 and 1.3 %); where a user
+    word takes some of its characters, it is (`_word_in_text`)."""
     text = term.text
     if not has_cjk(text):
         named = None if term.phrase else query_words(term.raw)

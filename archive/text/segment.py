@@ -5,8 +5,9 @@ BENCHMARKS.md) with a user dictionary of names and glossary terms, so that names
 
 A document is analysed into three token streams, all of normalised text (see normalize.py):
 - `precise`: precise-mode segmentation, words in order — positions for phrase queries;
-- `subwords`: what search-mode segmentation would add (国防, 部长 inside 国防部长), so that a word
-  inside a longer word is found without disturbing the positions of `precise`;
+- `subwords`: every dictionary word inside a longer word (国防, 部长 inside 国防部长; 人民银行
+  inside 中国人民银行), so that a word inside a longer word is found without disturbing the
+  positions of `precise`;
 - `chars`: the CJK runs, from which `char_grams` makes the text that indexes every character and
   every pair of adjacent characters — one- and two-character queries and any substring that is
   not a dictionary word are answered from these.
@@ -27,6 +28,11 @@ _SKIP = re.compile(r"^[\W_]+$", re.UNICODE)
 _NAME_PARTS = re.compile(r"[\s·•・.]+")
 # Words of the user dictionary get a frequency that beats any split of them.
 USER_WORD_FREQ = 2_000_000
+# The longest word of jieba's dictionary (0.42's dict.txt, which rjieba holds): 16 characters
+# (中国人民政治协商会议全国委员会 and the like). A sub-word is never longer than this or than
+# the longest user word, so that a run the HMM joins into a long "word" (24 unknown characters
+# in a row: one word) costs lookups in proportion to its length, not to its square.
+LONGEST_DICTIONARY_WORD = 16
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Segmenter:
         self._jieba = rjieba.Jieba()
         self._lock = threading.Lock()
         self.user_words: set[str] = set()
+        self._longest = LONGEST_DICTIONARY_WORD  # of any word, user words included
         # `user_word_spans`: its index of the user words (built when first needed) and answers
         self._index: tuple[dict[str, list[str]], ...] | None = None
         self._spans: dict[str, list[tuple[str, ...]]] = {}
@@ -63,6 +70,7 @@ class Segmenter:
                     ):
                         self._jieba.add_word(word, USER_WORD_FREQ, None)
                         self.user_words.add(word)
+                        self._longest = max(self._longest, len(word))
             self._index = None
             self._spans = {}
 
@@ -133,18 +141,24 @@ class Segmenter:
         ]
 
     def subwords(self, words: list[str]) -> list[str]:
-        """Dictionary words of two and three characters inside longer words: what search-mode
-        segmentation adds (国防, 部长 and 国防部 in 国防部长), at a third of its cost."""
-        has_word = self._jieba.has_word
+        """Every dictionary word inside a longer word, from two characters to one fewer than
+        the word (国防, 部长 and 国防部 in 国防部长; 人民银行 in 中国人民银行). Search-mode
+        segmentation adds the words of two and three characters only, so that a query 人民银行,
+        全国人民代表大会 or 联邦储备委员会 — a word of its own, searched as one — found nothing in
+        a text that holds it inside a longer word (中国人民银行, 全国人民代表大会常务委员会,
+        美国联邦储备委员会). A word of n characters has n(n - 1)/2 - 1 such strings to look up
+        (fewer where it is longer than any word: `LONGEST_DICTIONARY_WORD`); almost every word has
+        four characters or fewer, and for those the strings and their order are what they were."""
+        has_word, user_words, longest = self._jieba.has_word, self.user_words, self._longest
         found = []
         for word in words:
             length = len(word)
             if length < 3 or not has_cjk(word):
                 continue
-            for size in (2, 3):
+            for size in range(2, min(length, longest + 1)):
                 for start in range(length - size + 1):
                     gram = word[start : start + size]
-                    if size < length and (gram in self.user_words or has_word(gram)):
+                    if gram in user_words or has_word(gram):
                         found.append(gram)
         return found
 
