@@ -9,7 +9,9 @@ sub-word, so only the articles with a run of five CJK characters or an actor's n
 names are indexed too) are looked at, and of those only the ones whose texts now give a
 sub-word of four characters or more are rebuilt: for the others the index is what it was, to the
 byte. A real Chinese archive has such words in most pieces (中华人民共和国, 中国人民银行); an
-English-only one has nothing to do. `manage.py reindex --check` finds any article left behind.
+English-only one has nothing to do. Row by row, with GIN and RUM maintenance: about 7,300 of
+20,000 articles of bench/corpus.py in 14 minutes here (BENCHMARKS.md); run VACUUM ANALYZE after
+it. `manage.py reindex --check` finds any article left behind.
 """
 
 from django.db import migrations
