@@ -139,8 +139,10 @@ def test_a_dictionary_word_of_four_characters_or_more_inside_a_longer_word_is_fo
 
 
 def test_sub_words_of_a_long_run_are_no_longer_than_the_longest_word():
-    # The HMM joins unknown characters into one "word" (24 in a row here); its sub-words are
-    # looked up up to the longest dictionary word's length, not every substring of it.
+    # The HMM joins unknown characters into one "word" (24 in a row here). Its sub-words are
+    # looked up only up to the longest word's length — a matter of speed, which no test here
+    # times; what this checks is that such a run gives no false sub-word, and that a long word
+    # gives every dictionary word inside it but itself.
     seg = segmenter()
     run = "鿏鿐鿑鿒鿓鿔鿕鿖鿗鿘鿙鿚鿛鿜鿝鿞鿟鿠鿡鿢鿣鿤鿥鿦鿧鿨鿩鿪鿫鿬鿭" * 300
     words = seg.cut(run)
