@@ -18,6 +18,7 @@ from archive.interchange import parse_record
 from archive.models import Article, CharacterText, Rendition, language_codes
 from archive.search import find_spans, search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
+from archive.text.normalize import normalize
 from archive.text.query import MAX_PHRASE_WORDS, compile_query, parse
 from tests import factories as f
 
@@ -164,6 +165,112 @@ def test_the_migration_reindexes_only_the_articles_with_long_sub_words(archive):
     # No word of five characters or more in these: their index has not changed.
     assert left == {"defense", "distill", "harbor", "deepseek"}
     assert ids(search("人民银行")) == ["banks"]
+
+
+CITY_NEWS = (
+    "城市简报",
+    "武汉市政府周一发布通告。北京市委书记出席会议。各区市场监管局加强检查。\n\n"
+    "旅游对经济带来的影响仍在扩大，中心支行联合国家税务总局开展检查。",
+)
+
+
+def test_a_dictionary_word_across_the_words_of_the_text_is_found(archive):
+    # The text is cut 武汉市|政府, 北京市委|书记, 市场|监管局: each query below is one
+    # dictionary word, searched as that word, and none of them is a word or a sub-word of a word
+    # of the text — they used to find nothing here.
+    add("cities", zh=CITY_NEWS)
+    for query in ("市政府", "市委书记", "市场监管"):
+        result = search(query)
+        assert ids(result) == ["cities"], query
+        assert f"<mark>{query}</mark>" in result.hits[0].snippets["zh-hans"], query
+    assert ids(search("市政府 市场监管")) == ["cities"]
+    assert ids(search("市政府", sort="date")) == ["cities"]
+    # Not where the word takes the first character of a word that goes with what follows it:
+    # 经济|带来 is no 经济带 (an economic belt), 联合|国家税务总局 no 联合国.
+    assert ids(search("经济带")) == []
+    assert ids(search("联合国")) == []
+
+
+def test_words_across_the_words_of_a_text_are_those_that_stand_there_as_words():
+    seg = segmenter()
+
+    def crossing(text):
+        return seg.crossing(normalize(text))
+
+    assert crossing("武汉市政府") == ["市政府"]  # 武汉市|政府: ends with a word of the text
+    assert crossing("北京大兴国际机场") == ["国际机场"]  # 国际|机场: two words of it
+    assert crossing("各区市场监管局") == ["市场监管"]  # 监管局 begins with the word 监管
+    assert crossing("亿美元双边贸易额") == ["双边贸易"]
+    assert crossing("对经济带来的负面影响") == []  # 带来: 带 goes with 来
+    assert crossing("强有力的领导力量") == []
+    assert crossing("中国人民银行") == []  # one word: its sub-words are `subwords`'
+    assert crossing("") == [] and crossing("Pentagon") == []
+    # One entry for each place, as a word of the text is
+    assert crossing("武汉市政府和宜昌市政府") == ["市政府", "市政府"]
+
+
+def test_the_migration_reindexes_only_the_articles_with_words_across_their_words(archive):
+    migration = importlib.import_module("archive.migrations.0022_reindex_crossing_words")
+    add("cities", zh=CITY_NEWS)
+    with connection.cursor() as cursor:  # as an archive indexed before the migration was
+        cursor.execute("UPDATE archive_article SET search_zh_hans = NULL")
+    with connection.schema_editor() as editor:
+        migration.reindex(None, editor)
+    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+    seg = segmenter()
+    held = {
+        a.external_id
+        for a in Article.objects.all()
+        if any(
+            seg.crossing(normalize(a.text(part, "zh-hans") or ""))
+            for part in ("title", "summary", "body")
+        )
+    }
+    assert "cities" in held and len(held) < Article.objects.count()
+    assert left == {a.external_id for a in Article.objects.all()} - held
+    assert ids(search("市政府")) == ["cities"]
+
+
+def test_the_migration_rebuilds_the_indexes_once_where_it_rewrites_most_of_the_archive(
+    archive, monkeypatch
+):
+    # More than BULK_REINDEX_SHARE of the archive to rewrite (and more than a batch): the search
+    # indexes are dropped and built again once, as `reindex --bulk` does. The index is as current
+    # as row by row, and every index is back as it was.
+    from archive import indexing, services
+
+    migration = importlib.import_module("archive.migrations.0022_reindex_crossing_words")
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+                [Article._meta.db_table],
+            )
+            return dict(cursor.fetchall())
+
+    add("cities", zh=CITY_NEWS)
+    add("cities-2", zh=("市政简报", "宜昌市政府周二召开会议。"))
+    before = indexes()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archive_article SET search_zh_hans = NULL")
+    dropped: list[str] = []
+    drop = services.search_indexes_drop
+
+    def dropping() -> list[str]:
+        dropped.extend(drop())
+        return list(dropped)
+
+    monkeypatch.setattr(services, "search_indexes_drop", dropping)
+    monkeypatch.setattr(indexing, "REINDEX_BATCH", 1)
+    monkeypatch.setattr(indexing, "BULK_REINDEX_SHARE", 0.0)
+    with connection.schema_editor() as editor:
+        migration.reindex(None, editor)
+    assert any("search_zh_hans_gin" in definition for definition in dropped)
+    assert indexes() == before
+    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+    assert not {"cities", "cities-2"} & left
+    assert set(ids(search("市政府"))) == {"cities", "cities-2"}
 
 
 def test_one_and_two_character_queries(archive):

@@ -179,9 +179,11 @@ def test_character_texts_hold_the_names_of_the_actors_a_version_is_about(pieces)
 def test_a_word_is_found_where_a_name_takes_some_of_its_characters(register):
     """美国国防部 is a name of the register, which the segmenter never splits: 美国国防部长埃斯珀
     is cut 美国国防部|长|埃斯|珀, and neither 部长 nor 国防部长 is a word of that text. Each is
-    found all the same (the words side by side around the name), below the texts where it is a
-    word; a character the query cut off a word (防 of 国防, 珀 of 埃斯珀) stays with its
-    neighbour as one string, so 防部长 is not 防 anywhere and 部长 anywhere."""
+    found all the same: 国防部长, a dictionary word that ends where a word of the text ends, is
+    in the index across the two (`Segmenter.crossing`) and ranks as a word does, newest first;
+    部长 by the words side by side around the name, below the texts where it is a word. A
+    character the query cut off a word (防 of 国防, 珀 of 埃斯珀) stays with its neighbour as one
+    string, so 防部长 is not 防 anywhere and 部长 anywhere."""
     from archive.indexing import segmenter
     from archive.text.query import compile_query, parse
 
@@ -191,7 +193,7 @@ def test_a_word_is_found_where_a_name_takes_some_of_its_characters(register):
     piece("budget", zh=budget, published="2025-02-01")
     piece("minister", zh=("出访", "国防部长周一出访。"), published="2025-01-01")
     assert segmenter().cut("美国国防部长埃斯珀")[:3] == ["美国国防部", "长", "埃斯"]
-    assert ids(search("国防部长")) == ["minister", "esper"]
+    assert ids(search("国防部长")) == ["esper", "minister"]
     assert ids(search("国防部长 埃斯珀")) == ["esper"]
     assert ids(search("部长埃斯珀")) == ["esper"]
     assert set(ids(search("防部长"))) == {"minister", "esper"}  # a string: newest first

@@ -6,9 +6,10 @@ leading `-` excludes. A Latin word written with a capital is a name, matched as 
 stemmed (`Sacks`, not "sacking"; `WHO`, `US`: `archive.text.names`). A run of
 Chinese characters is segmented into words, which are ANDed, except that a character left alone
 at either end of the run stays with the word next to it (防部长 is that string, not 防 and 部长
-anywhere). A dictionary word is found as a word of the text or a sub-word inside a longer one,
-and inside or around a user word (an actor's name, a glossary term: never split) that takes some
-of its characters; a one-character query, a two-character word that is the whole query and any
+anywhere). A dictionary word is found as a word of the text, a sub-word inside a longer one or
+one across words where it stands as a word (市政府 in 武汉市|政府), and inside or around a user
+word (an actor's name, a glossary term: never split) that takes some of its characters; a
+one-character query, a two-character word that is the whole query and any
 string that is not a dictionary word are matched on the character stream, and so is a quoted
 Chinese string. Malformed input never fails: stray quotes and operators are ignored, control
 and invisible format characters (and U+FFFD, an undecodable byte) separate words as spaces do,
@@ -272,10 +273,11 @@ def compile_term(
     beside the word, in an OR, every match of the word would be read to test it (第一次 at 4,000
     articles of bench/corpus.py: 11 times the buffers of the word alone). A word inside a longer
     word of the text is one of its sub-words (人民银行 in 中国人民银行: `Segmenter.subwords`); a
-    word across the text's words is not found by it (市委书记 in 北京市委|书记, 市政府 in
-    武汉市|政府: of the pairs of a three-, four- and five-or-more-character word of the 193 real
-    articles of BENCHMARKS.md and an article that holds it, 1.3, 0.7 and 1.3 %); where a user
-    word takes some of its characters, it is (`_word_in_text`)."""
+    word of three characters or more across the text's words is one too where it stands there
+    as a word (市委书记 in 北京市委|书记, 市政府 in 武汉市|政府, 市场监管 in 市场|监管局:
+    `Segmenter.crossing`), not where it takes the first character of a word that goes with what
+    follows (经济带 in 经济|带来); where a user word takes some of its characters, it is
+    (`_word_in_text`)."""
     text = term.text
     if not has_cjk(text):
         named = None if term.phrase else query_words(term.raw)

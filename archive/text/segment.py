@@ -6,8 +6,9 @@ BENCHMARKS.md) with a user dictionary of names and glossary terms, so that names
 A document is analysed into three token streams, all of normalised text (see normalize.py):
 - `precise`: precise-mode segmentation, words in order — positions for phrase queries;
 - `subwords`: every dictionary word inside a longer word (国防, 部长 inside 国防部长; 人民银行
-  inside 中国人民银行), so that a word inside a longer word is found without disturbing the
-  positions of `precise`;
+  inside 中国人民银行), then the dictionary words of three characters or more across the words
+  of `precise` that stand in the text as words (市政府 in 武汉市|政府: `crossing`), so that a
+  word inside a longer run is found without disturbing the positions of `precise`;
 - `chars`: the CJK runs, from which `char_grams` makes the text that indexes every character and
   every pair of adjacent characters — one- and two-character queries and any substring that is
   not a dictionary word are answered from these.
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
 
 from archive.text.normalize import CJK, has_cjk, normalize
 
@@ -131,13 +134,18 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """Precise segmentation of normalised text, without white space and punctuation."""
+        return [word for word, _start, _end in self._tokens(text)]
+
+    def _tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """`cut`'s words, each with where it starts and ends in `split_joined_words(text)`
+        (which has the length of `text`)."""
         text = split_joined_words(text)
         # Most tokens are letters and digits only (isalnum: none of _SKIP's characters), which
         # spares them the pattern.
         return [
-            t
-            for t in self._jieba.cut(text, True)
-            if t.isalnum() or (t.strip() and not _SKIP.match(t))
+            token
+            for token in self._jieba.tokenize(text)
+            if (t := token[0]).isalnum() or (t.strip() and not _SKIP.match(t))
         ]
 
     def subwords(self, words: list[str]) -> list[str]:
@@ -162,15 +170,54 @@ class Segmenter:
                         found.append(gram)
         return found
 
+    def crossing(self, text: str, tokens: list[tuple[str, int, int]] | None = None) -> list[str]:
+        """The dictionary words of three characters or more that lie across the words of
+        normalised `text` where they stand as words: those whose last character ends one of the
+        text's words (市政府 in 武汉市|政府, 县检察院 in 保康县|检察院, 市委书记 in 北京市委|书记,
+        国际机场 in 国际|机场), or whose part inside the word they end in is a dictionary word of
+        two characters or more (市场监管 in 市场|监管局, 双边贸易 in 双边|贸易额). Not those that
+        take the first character of a word the segmenter put with the next one (经济带 in
+        经济|带来, 联合国 in 联合|国家, 领导力 in 领导|力量): there the text is not about them.
+        One entry for each place; none inside a single word (`subwords` has those). `tokens`:
+        the text's words with their places (`_tokens`), where the caller has them. The
+        dictionary words of the text come from rjieba's full mode (every word at every place),
+        in one pass over the text."""
+        if tokens is None:
+            tokens = self._tokens(text)
+        if len(tokens) < 2:
+            return []
+        source = split_joined_words(text)
+        starts = [start for _word, start, _end in tokens]
+        bounds = {*starts, *(end for _word, _start, end in tokens)}
+        is_word = self.is_word
+        found: list[str] = []
+        every = self._jieba.cut_all(source)
+        for word in dict.fromkeys(compress(every, map((2).__lt__, map(len, every)))):
+            if not has_cjk(word):
+                continue
+            at = source.find(word)
+            while at >= 0:
+                end = at + len(word)
+                if any(b in bounds for b in range(at + 1, end)):
+                    if end in bounds:
+                        found.append(word)
+                    else:
+                        inside = source[starts[bisect_right(starts, end - 1) - 1] : end]
+                        if len(inside) > 1 and is_word(inside):
+                            found.append(word)
+                at = source.find(word, at + 1)
+        return found
+
     def analyse(self, text: str) -> Analysis:
         """The three token streams of a text (see the module's docstring)."""
         text = normalize(text)
         if not has_cjk(text):
             return Analysis(precise=split_joined_words(text), subwords="", chars="")
-        precise = self.cut(text)
+        tokens = self._tokens(text)
+        precise = [word for word, _start, _end in tokens]
         return Analysis(
             precise=" ".join(precise),
-            subwords=" ".join(self.subwords(precise)),
+            subwords=" ".join(self.subwords(precise) + self.crossing(text, tokens)),
             chars=chars_stream(text),
         )
 
