@@ -20,6 +20,7 @@ from archive.search import find_spans, search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
 from archive.text.normalize import normalize
 from archive.text.query import MAX_PHRASE_WORDS, compile_query, parse
+from archive.text.segment import MAX_POSITIONS
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -205,8 +206,11 @@ def test_words_across_the_words_of_a_text_are_those_that_stand_there_as_words():
     assert crossing("强有力的领导力量") == []
     assert crossing("中国人民银行") == []  # one word: its sub-words are `subwords`'
     assert crossing("") == [] and crossing("Pentagon") == []
-    # One entry for each place, as a word of the text is
+    # One entry for each place, as a word of the text is; up to what a tsvector keeps of a
+    # lexeme's places (a character repeated has a word across its words at nearly every one)
     assert crossing("武汉市政府和宜昌市政府") == ["市政府", "市政府"]
+    repeated = crossing("哈" * 3_000)
+    assert repeated and max(repeated.count(word) for word in set(repeated)) == MAX_POSITIONS
 
 
 def test_the_migration_reindexes_only_the_articles_with_words_across_their_words(archive):
