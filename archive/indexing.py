@@ -385,28 +385,16 @@ def search_index_update(
 
 # Articles a data migration rebuilds at a time (`reindex_where`).
 REINDEX_BATCH = 500
-# `reindex_where(bulk=True)` rebuilds the indexes once where more than this share of the archive
-# is rewritten: row by row a rewritten article costs ≈ 91 ms (inserting its ≈ 3,500 index keys
-# one at a time), in bulk ≈ 18 ms, plus ≈ 22 ms an article of the whole archive to build the
-# indexes again (`manage.py reindex --bulk` at 20,000 articles: BENCHMARKS.md).
-BULK_REINDEX_SHARE = 0.3
 
 
 def reindex_where(
-    condition: str,
-    params: list | None = None,
-    *,
-    keep: Callable[[Article], bool] | None = None,
-    bulk: bool = False,
+    condition: str, params: list | None = None, *, keep: Callable[[Article], bool] | None = None
 ) -> int:
     """Rebuild the search index of the articles matching an SQL `condition`, in which `{text}`
     stands for all their titles, summaries and bodies joined; for data migrations that rebuild
     only what a change of indexing touches. `keep`, a test in Python of each article the
-    condition found (loaded as indexing loads it), narrows them down further. With `bulk`, where
-    those are more than BULK_REINDEX_SHARE of the archive (and more than a batch), the search
-    indexes are dropped, the vectors rewritten and the indexes built again once, as
-    `manage.py reindex --bulk` does: the table is locked until the caller's transaction ends.
-    Returns how many were rebuilt."""
+    condition found (loaded as indexing loads it), narrows them down further. Returns how many
+    were rebuilt."""
     columns = [
         f"{field}_{code.replace('-', '_')}"
         for code in language_codes()
@@ -414,30 +402,12 @@ def reindex_where(
     ]
     text = f"concat_ws(' ', {', '.join(columns)})"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM archive_article")
-        total = cursor.fetchone()[0]
-        if not total:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM archive_article)")
+        if not cursor.fetchone()[0]:
             return 0
         where = condition.format(text=text)
         cursor.execute(f"SELECT id FROM archive_article WHERE {where} ORDER BY id", params or None)
         ids = [row[0] for row in cursor.fetchall()]
-    if keep is not None and bulk:
-        # which ones first, to choose the way (each batch is loaded again to be rebuilt)
-        ids = [
-            article.pk
-            for start in range(0, len(ids), REINDEX_BATCH)
-            for article in _load(ids[start : start + REINDEX_BATCH]).values()
-            if keep(article)
-        ]
-        keep = None
-    if bulk and len(ids) > max(REINDEX_BATCH, BULK_REINDEX_SHARE * total):
-        from archive.services import search_indexes_build, search_indexes_drop
-
-        definitions = search_indexes_drop()
-        for start in range(0, len(ids), REINDEX_BATCH):
-            search_index_update(ids[start : start + REINDEX_BATCH])
-        search_indexes_build(definitions)
-        return len(ids)
     rebuilt = 0
     for start in range(0, len(ids), REINDEX_BATCH):
         batch = ids[start : start + REINDEX_BATCH]

@@ -235,48 +235,6 @@ def test_the_migration_reindexes_only_the_articles_with_words_across_their_words
     assert ids(search("市政府")) == ["cities"]
 
 
-def test_the_migration_rebuilds_the_indexes_once_where_it_rewrites_most_of_the_archive(
-    archive, monkeypatch
-):
-    # More than BULK_REINDEX_SHARE of the archive to rewrite (and more than a batch): the search
-    # indexes are dropped and built again once, as `reindex --bulk` does. The index is as current
-    # as row by row, and every index is back as it was.
-    from archive import indexing, services
-
-    migration = importlib.import_module("archive.migrations.0022_reindex_crossing_words")
-
-    def indexes():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
-                [Article._meta.db_table],
-            )
-            return dict(cursor.fetchall())
-
-    add("cities", zh=CITY_NEWS)
-    add("cities-2", zh=("市政简报", "宜昌市政府周二召开会议。"))
-    before = indexes()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE archive_article SET search_zh_hans = NULL")
-    dropped: list[str] = []
-    drop = services.search_indexes_drop
-
-    def dropping() -> list[str]:
-        dropped.extend(drop())
-        return list(dropped)
-
-    monkeypatch.setattr(services, "search_indexes_drop", dropping)
-    monkeypatch.setattr(indexing, "REINDEX_BATCH", 1)
-    monkeypatch.setattr(indexing, "BULK_REINDEX_SHARE", 0.0)
-    with connection.schema_editor() as editor:
-        migration.reindex(None, editor)
-    assert any("search_zh_hans_gin" in definition for definition in dropped)
-    assert indexes() == before
-    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
-    assert not {"cities", "cities-2"} & left
-    assert set(ids(search("市政府"))) == {"cities", "cities-2"}
-
-
 def test_one_and_two_character_queries(archive):
     assert ids(search("美")) == ["defense"]
     assert ids(search("芯片")) == ["defense"]

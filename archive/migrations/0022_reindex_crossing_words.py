@@ -7,10 +7,10 @@ where they stand as words (`Segmenter.crossing`). Only the articles with a run o
 characters, or an actor's name (whose own names are indexed too), are looked at, and of those
 only the ones whose texts now give such a word are rebuilt: for the others the index is what it
 was, to the byte. A real Chinese archive has them in most pieces (120 of the 193 real articles of
-BENCHMARKS.md); an English-only one has nothing to do. Where they are more than
-`BULK_REINDEX_SHARE` of the archive, the search indexes are built again once rather than kept
-row by row (`reindex_where(bulk=True)`), and search waits for the migration meanwhile. Run
-VACUUM ANALYZE after it. `manage.py reindex --check` finds any article left behind.
+BENCHMARKS.md); an English-only one has nothing to do. Row by row, as 0017, 0020 and 0021 are,
+so that the archive keeps serving meanwhile (about 7,200 of the 20,000 articles of
+bench/corpus.py in 8.5 minutes here: BENCHMARKS.md); run VACUUM ANALYZE after it.
+`manage.py reindex --check` finds any article left behind.
 """
 
 from django.db import migrations
@@ -38,7 +38,6 @@ def reindex(apps, schema_editor):
         "{text} ~ %s OR id IN (SELECT article_id FROM archive_mention)",
         [f"[{CJK}]{{3}}"],
         keep=holds_crossing_words,
-        bulk=True,
     )
 
 
