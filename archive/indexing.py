@@ -26,7 +26,7 @@ transaction as the write; `manage.py reindex` rebuilds and `reindex --check` com
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -385,6 +385,18 @@ def search_index_update(
 
 # Articles a data migration rebuilds at a time (`reindex_where`).
 REINDEX_BATCH = 500
+
+
+def indexed_texts(article: Article) -> Iterator[str]:
+    """The normalised texts with Chinese in them that an article's search index is analysed
+    from: each published version's title, summary and body, and the names of the actors it is
+    about in its language. For data migrations that test which articles a change of the
+    analysis touches."""
+    for code in published_languages(article):
+        own, _every = actor_names(article, code)
+        texts = [article.text(part, code) for part in ("title", "summary", "body")] + own
+        for text in filter(has_cjk, filter(None, texts)):
+            yield normalize(text)
 
 
 def reindex_where(

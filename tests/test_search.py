@@ -155,14 +155,20 @@ def test_sub_words_of_a_long_run_are_no_longer_than_the_longest_word():
     assert "中华人民共和国全国人民代表大会" not in held  # the word itself is no sub-word
 
 
-def test_the_migration_reindexes_only_the_articles_with_long_sub_words(archive):
-    migration = importlib.import_module("archive.migrations.0021_reindex_long_subwords")
-    add("banks", zh=CENTRAL_BANKS)
-    with connection.cursor() as cursor:  # as an archive indexed before the migration was
+def stale_after_migration(name: str) -> set[str]:
+    """Run a data migration's reindexing on an archive whose Chinese words vectors are missing
+    (as one indexed before it was); the articles it left stale."""
+    migration = importlib.import_module(f"archive.migrations.{name}")
+    with connection.cursor() as cursor:
         cursor.execute("UPDATE archive_article SET search_zh_hans = NULL")
     with connection.schema_editor() as editor:
         migration.reindex(None, editor)
-    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+    return {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+
+
+def test_the_migration_reindexes_only_the_articles_with_long_sub_words(archive):
+    add("banks", zh=CENTRAL_BANKS)
+    left = stale_after_migration("0021_reindex_long_subwords")
     # No word of five characters or more in these: their index has not changed.
     assert left == {"defense", "distill", "harbor", "deepseek"}
     assert ids(search("人民银行")) == ["banks"]
@@ -214,13 +220,8 @@ def test_words_across_the_words_of_a_text_are_those_that_stand_there_as_words():
 
 
 def test_the_migration_reindexes_only_the_articles_with_words_across_their_words(archive):
-    migration = importlib.import_module("archive.migrations.0022_reindex_crossing_words")
     add("cities", zh=CITY_NEWS)
-    with connection.cursor() as cursor:  # as an archive indexed before the migration was
-        cursor.execute("UPDATE archive_article SET search_zh_hans = NULL")
-    with connection.schema_editor() as editor:
-        migration.reindex(None, editor)
-    left = {Article.objects.get(pk=pk).external_id for pk in stale_article_ids()}
+    left = stale_after_migration("0022_reindex_crossing_words")
     seg = segmenter()
     held = {
         a.external_id

@@ -18,17 +18,13 @@ from django.db import migrations
 
 
 def holds_long_subwords(article) -> bool:
-    from archive.indexing import actor_names, published_languages, segmenter
-    from archive.text.normalize import has_cjk, normalize
+    from archive.indexing import indexed_texts, segmenter
 
     seg = segmenter()
-    for code in published_languages(article):
-        own, _every = actor_names(article, code)
-        texts = [article.text(part, code) for part in ("title", "summary", "body")] + own
-        for text in filter(has_cjk, filter(None, texts)):
-            if any(len(word) >= 4 for word in seg.subwords(seg.cut(normalize(text)))):
-                return True
-    return False
+    return any(
+        any(len(word) >= 4 for word in seg.subwords(seg.cut(text)))
+        for text in indexed_texts(article)
+    )
 
 
 def reindex(apps, schema_editor):
