@@ -145,6 +145,8 @@ class Match:
     # True for a words leaf whose tsquery, as PostgreSQL reads it, checks positions (a phrase:
     # '是不是' <-> '一'), where a GIN index only finds candidates (`archive.search._render`).
     positions: bool = False
+    # For a leaf with `positions`: its tsquery as PostgreSQL reads it (its lexemes)
+    read_as: str = ""
 
     @property
     def is_leaf(self) -> bool:
