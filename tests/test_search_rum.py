@@ -462,6 +462,18 @@ def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
         assert [h.score for h in found] == [h.score for h in everything.hits], q
 
 
+def fetched(monkeypatch) -> list[str]:
+    """The SQL of every statement the search runs through `_fetch` from now on, in order."""
+    statements: list[str] = []
+    execute = search_module._fetch
+    monkeypatch.setattr(
+        search_module,
+        "_fetch",
+        lambda c, sql, params, *a: statements.append(sql) or execute(c, sql, params, *a),
+    )
+    return statements
+
+
 def test_a_phrase_of_chinese_words_is_checked_in_the_rum_index(ports, monkeypatch):
     """A quoted phrase of words in a version without the word-pairs index (Chinese): a GIN index
     only finds the articles holding all its words and each one's vector is read to check their
@@ -470,13 +482,7 @@ def test_a_phrase_of_chinese_words_is_checked_in_the_rum_index(ports, monkeypatc
     add("adjacent", zh=("码头", "码头停满船只。港口很忙。"), en=None)
     add("apart", zh=("港口", "港口的船只很多。"), en=None)
     query = '"船只 - 港口"'  # a Chinese phrase with other characters in it: a phrase of words
-    statements = []
-    execute = search_module._fetch
-    monkeypatch.setattr(
-        search_module,
-        "_fetch",
-        lambda c, sql, params, *a: statements.append(sql) or execute(c, sql, params, *a),
-    )
+    statements = fetched(monkeypatch)
     found = sorted(ids(search(query, page_size=50)))
     assert "adjacent" in found and "apart" not in found
     rum_column = f"{search_module.RUM_WORDS_FUNCTION}(a.search_zh_hans) @@"
@@ -500,13 +506,7 @@ def test_a_phrase_with_a_word_rarer_than_the_commonest_is_checked_in_the_gin_ind
     add("adjacent", zh=("码头", "码头停满船只。港口很忙。"), en=None)
     add("apart", zh=("港口", "港口的船只很多。"), en=None)
     query = '"船只 - 港口"'  # a phrase of words (船只 <-> 港口)
-    statements = []
-    execute = search_module._fetch
-    monkeypatch.setattr(
-        search_module,
-        "_fetch",
-        lambda c, sql, params, *a: statements.append(sql) or execute(c, sql, params, *a),
-    )
+    statements = fetched(monkeypatch)
     rum_column = f"{search_module.RUM_WORDS_FUNCTION}(a.search_zh_hans) @@"
 
     def checked_in_rum(counts: dict[str, int]) -> tuple[bool, list[str]]:
