@@ -1255,7 +1255,7 @@ def _phrase_of_common_words(match: Match, language: str) -> bool:
     common = common_lexemes().get(language)
     if not common:
         return True
-    tokens = tsquery_tokens(match.read_as or match.text)
+    tokens = tsquery_tokens(match.read_as)
     return _tsquery_matches(tokens, lambda lexeme: common.get(lexeme, 0)) > 0
 
 

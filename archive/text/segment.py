@@ -207,14 +207,15 @@ class Segmenter:
             while at >= 0 and kept < MAX_POSITIONS:
                 end = at + len(word)
                 if any(b in bounds for b in range(at + 1, end)):
-                    if end in bounds:
+                    # its part inside the word it ends in (none where it ends with a word)
+                    inside = (
+                        ""
+                        if end in bounds
+                        else source[starts[bisect_right(starts, end - 1) - 1] : end]
+                    )
+                    if not inside or (len(inside) > 1 and is_word(inside)):
                         found.append(word)
                         kept += 1
-                    else:
-                        inside = source[starts[bisect_right(starts, end - 1) - 1] : end]
-                        if len(inside) > 1 and is_word(inside):
-                            found.append(word)
-                            kept += 1
                 at = source.find(word, at + 1)
         return found
 
