@@ -489,7 +489,10 @@ def test_a_word_written_with_a_capital_is_a_name_matched_as_written(names):
     assert ids(search("Sacking")) == []  # a name: the text has the word in lower case
     # in a Chinese text, and inside a longer run of capitals and letters
     assert ids(search("Apple")) == ["apple"]
-    assert search("Apple").hits[0].snippets["zh-hans"] == "<mark>Apple</mark>发布新手机"
+    assert (
+        search("Apple").hits[0].snippets["zh-hans"]
+        == "苹果公司<mark>Apple</mark>周二发布新款iPhone。"
+    )
     assert ids(search("iPhone")) == ["apple"]
     assert ids(search("IPHONE")) == ["apple"]  # longer than an acronym: a name in capitals
 
@@ -1407,8 +1410,8 @@ def test_snippets_mark_matches_in_each_language_version(archive):
 
 def test_snippets_mark_traditional_queries_on_simplified_text_and_inflections(archive):
     assert "<mark>国防</mark>" in search("國防").hits[0].snippets["zh-hans"]
-    # "visiting" is stemmed to "visit", which marks the inflected "visits" of the title.
-    assert "<mark>visits</mark>" in search("visiting").hits[0].snippets["en"]
+    # "visiting" is stemmed to "visit", which marks the inflected "visited" of the body.
+    assert "<mark>visited</mark>" in search("visiting").hits[0].snippets["en"]
 
 
 def test_snippets_mark_short_words_whole_and_never_stop_words():
@@ -1426,10 +1429,59 @@ def test_snippets_mark_short_words_whole_and_never_stop_words():
 
 
 def test_snippets_escape_html():
-    add("hostile", zh=None, en=("<script>alert(1)</script> zebra", "<b>zebra</b> & co"))
+    add("hostile", zh=None, en=("Zoo news", "<script>alert(1)</script> <b>zebra</b> & co"))
     snippet = search("zebra").hits[0].snippets["en"]
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
-    assert "<mark>zebra</mark>" in snippet
+    assert "&lt;b&gt;<mark>zebra</mark>&lt;/b&gt; &amp; co" in snippet
+    add("title", zh=None, en=("<script>alert(1)</script> okapi", "Nothing to see."))
+    snippet = search("okapi").hits[0].snippets["en"]  # the title: no other passage has it
+    assert snippet == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>okapi</mark>"
+
+
+def test_a_snippet_is_the_passage_with_most_of_the_query():
+    body = (
+        "The government met on Monday.\n\n"
+        "Officials said the government and the municipal offices would move.\n\n"
+        "The Wuhan municipal government issued new rules on markets."
+    )
+    add("wuhan", zh=None, en=("City briefing: Wuhan's government issues rules", body))
+    # not the title (shown above the snippet), nor the first paragraph with a word of it; the
+    # paragraph with the phrase as written, over one with both words apart
+    snippet = search('"municipal government"').hits[0].snippets["en"]
+    assert snippet == (
+        "The Wuhan <mark>municipal</mark> <mark>government</mark> issued new rules on markets."
+    )
+    snippet = search("government Monday").hits[0].snippets["en"]
+    assert snippet == "The <mark>government</mark> met on <mark>Monday</mark>."
+    # most terms: every word of the query, over the earlier paragraph with two of the three
+    snippet = search("municipal government rules").hits[0].snippets["en"]
+    assert snippet.startswith("The Wuhan <mark>municipal</mark>")
+    body = "外交部发言人周二表示欢迎。\n\n港口今年扩建。\n\n外交部说，港口扩建有利于贸易。"
+    add("port", zh=("港口新闻", body), en=None)
+    snippet = search("外交部 港口").hits[0].snippets["zh-hans"]
+    assert snippet == "<mark>外交部</mark>说，<mark>港口</mark>扩建有利于贸易。"
+
+
+def test_a_long_paragraphs_snippet_shows_where_the_terms_are_together():
+    filler = "Nothing of note happened that week in the harbour town. " * 8
+    body = f"Tariffs were mentioned once. {filler}Then tariffs on soybeans doubled overnight."
+    add("long", zh=None, en=("Trade", body))
+    snippet = search("tariffs soybeans").hits[0].snippets["en"]
+    assert "<mark>tariffs</mark> on <mark>soybeans</mark> doubled" in snippet
+    assert snippet.startswith("…") and "mentioned once" not in snippet
+    snippet = search("tariffs").hits[0].snippets["en"]  # one term: its first place
+    assert snippet.startswith("<mark>Tariffs</mark> were mentioned once.")
+
+
+def test_snippet_terms_are_found_in_any_case_and_mapped_back_to_the_text():
+    from archive.search import _snippet_terms
+
+    terms = _snippet_terms(("港口",), ("tariff", "tariffs"))
+    assert terms.count == 2  # tariffs is a form of tariff
+    text = "İİ港口.\n\nNo hit here.\n\nTARIFFS and 港口 and Tariff."
+    found = [(text[b:e], seen) for b, e, seen in terms.paragraphs(text)]
+    assert found == [("İİ港口.", {"港口"}), ("TARIFFS and 港口 and Tariff.", {"tariff", "港口"})]
+    assert list(_snippet_terms(("港口",), ()).paragraphs("港 口")) == []
 
 
 def test_find_spans_maps_full_width_text_back_to_the_original():

@@ -91,6 +91,23 @@ def test_an_alias_finds_the_actor_in_the_other_language(pieces):
     assert "en-pentagon-text" in ids(search("美国国防部"))
 
 
+def test_an_actors_names_are_one_term_of_the_snippet(register):
+    body = (
+        "Washington, the Pentagon.\n\n"
+        "Officials at the Department of Defense, the Pentagon, said nothing.\n\n"
+        "The Pentagon delayed the budget vote."
+    )
+    piece("en-names", en=("Budget", body))
+    # The second paragraph has two names of one actor: it is no better than the first. The
+    # query's other word decides.
+    snippets = [search(q).hits[0].snippets["en"] for q in ("Pentagon", "Pentagon budget")]
+    assert snippets[0] == "Washington, the <mark>Pentagon</mark>."
+    assert snippets[1] == "The <mark>Pentagon</mark> delayed the <mark>budget</mark> vote."
+    # In the other language, the actor's names are what the query finds.
+    snippet = search("五角大楼").hits[0].snippets["en"]
+    assert snippet == "Washington, the <mark>Pentagon</mark>."
+
+
 def test_names_in_the_user_dictionary_are_never_split(register):
     piece("name", zh=("会见", "赫格塞思周二会见了记者。"))
     from archive.indexing import segmenter
