@@ -424,7 +424,7 @@ class Reference:
         searched = clock()
         facets = searcher.aggregate(query, self.facet_aggregation) if result.count else {}
         counted = clock()
-        cjk, latin = self._highlighted(params.get("q", ""))
+        cjk, latin, phrases = self._highlighted(params.get("q", ""))
         stored = []
         for _score, address in result.hits:
             doc = searcher.doc(address)
@@ -436,7 +436,9 @@ class Reference:
                 "seq": seq,
                 "title": {code: texts.text("title", code) for code in ("en", "zh-hans")},
                 "snippet": {
-                    code: snippet(texts, code, cjk, latin) if texts.text("body", code) else None
+                    code: snippet(texts, code, cjk, latin, phrases=phrases)
+                    if texts.text("body", code)
+                    else None
                     for code in ("en", "zh-hans")
                 },
             }
@@ -456,20 +458,24 @@ class Reference:
             },
         }
 
-    def _highlighted(self, q: str) -> tuple[list[str], set[str]]:
+    def _highlighted(self, q: str) -> tuple[list[str], set[str], tuple[str, ...]]:
         """The query's words to mark: Chinese units as they are, English ones as their stems
-        (marked as word prefixes, as the API does)."""
+        (marked as word prefixes, as the API does); and its quoted phrases, which the snippet
+        looks for as written (as the API's does)."""
         cjk: list[str] = []
         latin: set[str] = set()
+        phrases: list[str] = []
         for match in re.finditer(r'(-?)"([^"]*)"|(-?)(\S+)', q):
             if match.group(1) or match.group(3):
                 continue
             unit = match.group(2) if match.group(2) is not None else match.group(4)
+            if match.group(2) is not None:
+                phrases.append(" ".join(unit.lower().split()))
             if benchlib.CJK.search(unit):
                 cjk.append("".join(unit.split()))
             else:
                 latin.update(self.en_analyzer.analyze(unit))
-        return cjk, latin
+        return cjk, latin, tuple(phrases)
 
     facet_aggregation = {
         name: {"terms": {"field": name, "size": 30}} for name in (*FACET_FIELDS, "year")
