@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 # CJK Unified Ideographs with their extensions A–I and compatibility ideographs: what we segment
@@ -25,42 +26,80 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+# Characters that NFKC leaves as they are and never joins to a neighbour: the CJK ideographs but
+# the compatibility ones (which it replaces). Text is normalised run by run between them.
+_STABLE = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ee5f\U00030000-\U000323af"
+_STABLE_CHAR = re.compile(f"[{_STABLE}]")
+_UNSTABLE_RUN = re.compile(f"[^{_STABLE}]+")
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK_RUN.search(text))
 
 
+def nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, faster on Chinese text. Where a text is not NFKC
+    already (full-width punctuation: almost every Chinese one), CPython normalises all of it,
+    ideographs too, at about 0.15 µs a character (270 µs for a 1,700-character article); run
+    by run between the ideographs, which need nothing, it takes a third of that."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    if not _STABLE_CHAR.search(text):
+        return unicodedata.normalize("NFKC", text)
+    return _UNSTABLE_RUN.sub(_nfkc_run, text)
+
+
+def _nfkc_run(run: re.Match) -> str:
+    return unicodedata.normalize("NFKC", run.group())
+
+
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     if has_cjk(text):
         text = _converter().convert(text)
     return text.lower()
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+def normalize_with_offsets(text: str) -> tuple[str, Sequence[int]]:
     """`normalize(text)` and, for each of its characters, the index of the source character it
     came from (to map a match in normalised text back onto the original for highlighting)."""
-    pieces: list[str] = []
-    offsets: list[int] = []
-    whole = unicodedata.normalize("NFKC", text)
+    whole = nfkc(text)
+    offsets: Sequence[int]
     if len(whole) == len(text):
         # Usually one character for one (full-width → half-width punctuation and Latin): the
-        # offsets are the identity. Only a text whose length changes is mapped char by char.
-        pieces.append(whole)
-        offsets.extend(range(len(text)))
+        # offsets are the identity, a range (no list of them to build for each snippet's
+        # paragraph). Only the runs between ideographs whose length changes ("…" is "...") are
+        # mapped character by character.
+        normal, offsets = whole, range(len(text))
     else:
-        for index, char in enumerate(text):
-            normal = unicodedata.normalize("NFKC", char)
-            pieces.append(normal)
-            offsets.extend([index] * len(normal))
-    nfkc = "".join(pieces)
-    if has_cjk(nfkc):
-        converted = _converter().convert(nfkc)
-        if len(converted) != len(nfkc):  # rare: a phrase converted to another length
-            converted = "".join(_converter().convert(c) or c for c in nfkc)
-            if len(converted) != len(nfkc):
-                converted = nfkc
-        nfkc = converted
-    lowered = nfkc.lower()
-    if len(lowered) != len(nfkc):  # e.g. "İ" lower-cases to two characters
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in nfkc)
+        pieces: list[str] = []
+        offsets = []
+        done = 0
+        for run in _UNSTABLE_RUN.finditer(text):
+            start, end = run.span()
+            pieces.append(text[done:start])  # ideographs: as they are
+            offsets.extend(range(done, start))
+            converted = unicodedata.normalize("NFKC", run.group())
+            if len(converted) == end - start:
+                pieces.append(converted)
+                offsets.extend(range(start, end))
+            else:
+                for index in range(start, end):
+                    char = unicodedata.normalize("NFKC", text[index])
+                    pieces.append(char)
+                    offsets.extend([index] * len(char))
+            done = end
+        pieces.append(text[done:])
+        offsets.extend(range(done, len(text)))
+        normal = "".join(pieces)
+    if has_cjk(normal):
+        converted = _converter().convert(normal)
+        if len(converted) != len(normal):  # rare: a phrase converted to another length
+            converted = "".join(_converter().convert(c) or c for c in normal)
+            if len(converted) != len(normal):
+                converted = normal
+        normal = converted
+    lowered = normal.lower()
+    if len(lowered) != len(normal):  # e.g. "İ" lower-cases to two characters
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in normal)
     return lowered, offsets

@@ -1,0 +1,54 @@
+"""Normalisation (pure functions, no database): the run-by-run NFKC is NFKC, and the offsets of
+the normalised text map matches back onto the stored text."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+from archive.text.normalize import nfkc, normalize_with_offsets
+
+# Ideographs (stable), compatibility ideographs, combining marks, full-width forms, an ellipsis,
+# the ideographic space, Hangul jamo that compose, ligatures, Å as a sign, circled digits.
+POOL = [
+    *"中文国防部长鶗",
+    "\u3400",
+    "\u9fff",
+    "\U00020000",
+    "\uf900",
+    "\ufa30",
+    *(chr(c) for c in range(0x300, 0x30A)),
+    *(chr(c) for c in range(0xFF01, 0xFF10)),
+    "\uff21",
+    "\uff41",
+    "…",
+    "\u3000",
+    "\u1100",
+    "\u1161",
+    "\u11a8",
+    "\uac00",
+    "\ufb01",
+    "\u212b",
+    "\u2460",
+    "½",
+    "İ",
+    *"aeAE .,",
+]
+
+
+def test_nfkc_is_unicodes_nfkc():
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(POOL) for _ in range(rng.randint(1, 14)))
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), ascii(text)
+
+
+def test_offsets_map_the_normalised_text_back():
+    text = "国防部长……说，ＤｅｅｐＳｅｅｋ的ﬁ"
+    normal, offsets = normalize_with_offsets(text)
+    assert normal == "国防部长......说,deepseek的fi"
+    start = normal.index("deepseek")
+    assert text[offsets[start] : offsets[start + len("deepseek") - 1] + 1] == "ＤｅｅｐＳｅｅｋ"
+    assert text[offsets[normal.index("说")]] == "说"
+    assert [text[offsets[i]] for i in range(4, 10)] == ["…"] * 6
+    assert normalize_with_offsets("plain text") == ("plain text", range(10))
