@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_from_request, gettext, override
 from django.utils.translation import gettext_lazy as _
@@ -330,7 +331,8 @@ def _hit_rows(result, language: str) -> list[dict]:
         versions = [
             {
                 "code": code,
-                "title": article.text("title", code) or article.public_title(code),
+                # the query's matches marked; a version without a title is named unmarked
+                "title": mark_safe(hit.title(code) or escape(article.public_title(code))),
                 "snippet": snippet,
                 "url": article.url(code),
             }

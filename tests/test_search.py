@@ -534,6 +534,8 @@ def test_names_are_marked_as_written(names):
     add("tariffs", zh=None, en=("Trade", "They told us little.\n\nThe US raised tariffs."))
     hit = search("US tariffs").hits[0]
     assert hit.snippets["en"] == "The <mark>US</mark> raised <mark>tariffs</mark>."
+    hit = next(h for h in search("US").hits if h.article.external_id == "tariffs")
+    assert hit.snippets["en"] == "The <mark>US</mark> raised tariffs."  # one term: read on
     add("dotted", zh=None, en=("Trade", "No word here.\n\nThe U.S. raised duties."))
     hit = next(h for h in search("US").hits if h.article.external_id == "dotted")
     assert hit.snippets["en"] == "The <mark>U.S.</mark> raised duties."
@@ -1479,9 +1481,23 @@ def test_snippet_terms_are_found_in_any_case_and_mapped_back_to_the_text():
     terms = _snippet_terms(("港口",), ("tariff", "tariffs"))
     assert terms.count == 2  # tariffs is a form of tariff
     text = "İİ港口.\n\nNo hit here.\n\nTARIFFS and 港口 and Tariff."
-    found = [(text[b:e], seen) for b, e, seen in terms.paragraphs(text)]
-    assert found == [("İİ港口.", {"港口"}), ("TARIFFS and 港口 and Tariff.", {"tariff", "港口"})]
+    found = [(text[b:e], may_have) for b, e, may_have in terms.paragraphs(text)]
+    assert found == [("İİ港口.", 1), ("TARIFFS and 港口 and Tariff.", 2)]
     assert list(_snippet_terms(("港口",), ()).paragraphs("港 口")) == []
+
+
+def test_snippet_phrases_are_found_as_written():
+    from archive.search import _snippet_terms
+
+    def has(phrase, text):
+        terms = _snippet_terms((), ("x",), (phrase,))
+        return terms.phrases_in(text.lower(), 0, len(text)) == 1
+
+    assert has("tax cuts", "The Tax Cut passed") and has("tax cut", "tax cuts, again")
+    assert not has("tax cuts", "a surtax cut") and not has("tax cuts", "tax on cuts")
+    assert has("municipal government", "municipal governments")
+    assert has("发布通告 要求", "市政府发布通告，要求") and has("发布通告", "今天发布通告了")
+    assert has("deepseek 融资", "DeepSeek融资") and not has("发布 通告", "发布了通告")
 
 
 def test_find_spans_maps_full_width_text_back_to_the_original():
@@ -1722,7 +1738,8 @@ def test_search_page_renders_without_javascript(client, archive):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<mark>蒸馏</mark>" in html
-    assert "模型蒸馏引发争议" in html and "Model distillation sparks a row" in html
+    # both titles, the query's word marked in the Chinese one; the English one has none
+    assert "模型<mark>蒸馏</mark>引发争议" in html and "Model distillation sparks a row" in html
     assert 'href="?q=' in html  # facet links
 
 

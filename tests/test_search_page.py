@@ -73,7 +73,10 @@ def test_hits_show_both_titles_and_snippets_marked_by_language(client, archive):
     assert find(response, "a", href=both.url("zh-hans"), hreflang="zh-Hans")
     assert find(response, "a", href=both.url("en"), hreflang="en")
     assert len(find(response, "div", class_="hit-version", lang="en")) == 2
-    assert "五角大楼的新合同" in content and "The Pentagon&#x27;s new contract" in content
+    # Both titles, the query's matches marked in them as in the snippets.
+    assert "<mark>五角大楼</mark>的新合同</a>" in content
+    assert "The <mark>Pentagon</mark>&#x27;s new contract</a>" in content
+    assert "A quiet week</a>" in content  # nothing to mark
     # Highlights in both languages: the English word, and its Chinese alias.
     assert "<mark>Pentagon</mark>" in content
     # The language badges are in the UI's language.
@@ -82,6 +85,16 @@ def test_hits_show_both_titles_and_snippets_marked_by_language(client, archive):
     assert find(response, "a", href="/en/actors/pentagon/", lang="en")
     assert find(response, "a", href="/en/actors/elon-musk/", lang="en")
     assert "2 results" in text(response)
+
+
+def test_a_hostile_title_is_escaped_with_its_marks(client, archive):
+    piece("hostile", en=("<script>alert(1)</script> Pentagon <b>plan</b>", "A plan."))
+    content = get(client, "/en/search/", {"q": "Pentagon plan"}).content.decode()
+    assert "<script>alert(1)" not in content and "<b>plan" not in content
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt; <mark>Pentagon</mark> &lt;b&gt;<mark>plan</mark>"
+        in content
+    )
 
 
 def test_the_chinese_search_page(client, archive):
