@@ -98,7 +98,13 @@ from archive.models import (
     word_pair_languages,
 )
 from archive.text.names import ACRONYM_MARK, NAME_MARK, WORD_CHAR, is_acronym, is_name
-from archive.text.normalize import CJK, has_cjk, normalize, normalize_with_offsets
+from archive.text.normalize import (
+    CJK,
+    has_cjk,
+    lower_keeping_length,
+    normalize,
+    normalize_with_offsets,
+)
 from archive.text.paragraphs import split_paragraphs
 from archive.text.query import (
     MAX_QUERY_CHARS,
@@ -2330,10 +2336,9 @@ def _hits(
         published = set(article.public_languages)
         about = _actors(mentions.get(article_id, []), published, actors)
         more_cjk, more_latin, named = _named_actors(about, cjk, latin | {n[1:] for n in names})
+        marks = (cjk + more_cjk, latin | more_latin, names)
         snippets = {
-            code: snippet(article, code, cjk + more_cjk, latin | more_latin, names, phrases, named)
-            if code in published
-            else None
+            code: snippet(article, code, *marks, phrases, named) if code in published else None
             for code in language_codes()
         }
         hits.append(
@@ -2342,7 +2347,7 @@ def _hits(
                 score=float(score or 0.0),
                 snippets=snippets,
                 actors=about,
-                marks=(cjk + more_cjk, latin | more_latin, names),
+                marks=marks,
             )
         )
     return hits
@@ -2475,9 +2480,7 @@ class _Terms:
         strings found case-insensitively, anywhere (`str.find` on the lower-cased text: a regular
         expression of the strings, case-insensitive, took 150–290 µs to scan a 6,900-character
         text that has none, lower-casing it 40 µs and each `find` 1–4 µs)."""
-        lowered = text.lower() if self.cased else text
-        if len(lowered) != len(text):  # "İ" lower-cases to two characters
-            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        lowered = lower_keeping_length(text) if self.cased else text
         strings = self.strings
         following = [lowered.find(s) for s in strings]  # each string's next place, or -1
         position = 0
@@ -2587,7 +2590,7 @@ def _best_passage(
             spans = find_spans(passage, cjk, latin, names)
             score = len({terms.of(passage[s:e]) for s, e in spans})
             if spans and terms.phrases:
-                score += terms.phrases_in(passage.lower(), 0, len(passage))
+                score += terms.phrases_in(lower_keeping_length(passage), 0, len(passage))
             if score > best_score:
                 best, best_score = (passage, spans), score
         if (

@@ -99,7 +99,13 @@ def normalize_with_offsets(text: str) -> tuple[str, Sequence[int]]:
             if len(converted) != len(normal):
                 converted = normal
         normal = converted
-    lowered = normal.lower()
-    if len(lowered) != len(normal):  # e.g. "İ" lower-cases to two characters
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in normal)
-    return lowered, offsets
+    return lower_keeping_length(normal), offsets
+
+
+def lower_keeping_length(text: str) -> str:
+    """`text.lower()`, but a character whose lower case is longer ("İ": two characters) is
+    left as it is, so that every index of the result is that of `text`."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
