@@ -190,12 +190,15 @@ class Hit:
     snippets: dict[str, str | None]
     actors: list = field(default_factory=list)  # Actor, most mentioned first
     marks: tuple = ()  # what the snippets mark: (Chinese words, Latin words, names)
+    phrases: tuple[str, ...] = ()  # the query's quoted phrases, each marked whole
 
     def title(self, code: str) -> str:
         """A version's title as HTML, the query's matches in <mark>, as the search page shows
         it (the API's titles are plain text): "" where it has none."""
         text = self.article.text("title", code)
-        return marked(text, *self.marks) if self.marks else escape(text)
+        if not self.marks:
+            return escape(text)
+        return marked(text, *self.marks, phrases=self.phrases)
 
 
 def _actors(mentions: list[tuple], published: set[str], actors: dict) -> list:
@@ -2348,6 +2351,7 @@ def _hits(
                 snippets=snippets,
                 actors=about,
                 marks=marks,
+                phrases=phrases,
             )
         )
     return hits
@@ -2409,7 +2413,8 @@ def snippet(
             found = _best_passage(texts, terms, cjk, latin, names) if texts else None
             if found:
                 text, spans = found
-                return _window(text, spans, width, terms)
+                marks = _with_phrases(spans, phrase_spans(text, terms.phrases))
+                return _window(text, spans, width, terms, marks)
     sensitive = _SENSITIVE_CJK if cjk else _SENSITIVE
     for text in (summary, body, title):
         # Not found as stored: only normalisation can reveal a match, in a text with characters
@@ -2459,13 +2464,7 @@ class _Terms:
         count = 0
         for pattern, latin in self.phrases:
             for found in pattern.finditer(lowered, begin, end):
-                start = found.start()
-                if not (
-                    latin
-                    and start
-                    and lowered[start - 1].isascii()
-                    and lowered[start - 1].isalnum()
-                ):
+                if not (latin and _inside_word(lowered, found.start())):
                     count += 1
                     break
         return count
@@ -2527,9 +2526,56 @@ def _snippet_terms(
         tuple(strings),
         term,
         len(set(term.values())),
-        tuple(_phrase(phrase) for phrase in phrases if re.search(r"\w", phrase)),
+        _phrases(phrases),
         any(s != s.upper() for s in strings),
     )
+
+
+@lru_cache(maxsize=256)
+def _phrases(phrases: tuple[str, ...]) -> tuple[tuple[re.Pattern, bool], ...]:
+    """Each quoted phrase (normalised) with a word in it as `_phrase` finds it."""
+    return tuple(_phrase(phrase) for phrase in phrases if re.search(r"\w", phrase))
+
+
+def _inside_word(lowered: str, start: int) -> bool:
+    """Whether a Latin match at `start` of a lower-cased text begins inside a word ("tax cut"
+    in "surtax cut")."""
+    return bool(start) and lowered[start - 1].isascii() and lowered[start - 1].isalnum()
+
+
+def phrase_spans(text: str, phrases: tuple[tuple[re.Pattern, bool], ...]) -> list[tuple[int, int]]:
+    """Where `text` has the query's quoted phrases (`_phrases`) as written: each one span, its
+    stop words too ("Department of Defense"), and a last Latin word to its end ("tax cut" of
+    the query "tax cuts" in "tax cutting")."""
+    if not phrases or not text:
+        return []
+    lowered = lower_keeping_length(text)
+    spans = []
+    for pattern, latin in phrases:
+        for found in pattern.finditer(lowered):
+            start, end = found.span()
+            if start == end or (latin and _inside_word(lowered, start)):
+                continue
+            if lowered[end - 1].isascii():
+                while end < len(lowered) and lowered[end].isascii() and lowered[end].isalnum():
+                    end += 1
+            spans.append((start, end))
+    return spans
+
+
+def _with_phrases(
+    spans: list[tuple[int, int]], phrases: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The marks of `spans` (sorted, apart) with each phrase found as written (`phrase_spans`)
+    one mark: the words' marks inside or across one give way to it."""
+    if not phrases:
+        return spans
+    whole: list[tuple[int, int]] = []
+    for s, e in sorted(phrases, key=lambda span: (span[0], -span[1])):
+        if not whole or s >= whole[-1][1]:
+            whole.append((s, e))
+    kept = [(s, e) for s, e in spans if not any(ps < e and s < pe for ps, pe in whole)]
+    return sorted(kept + whole)
 
 
 def _phrase(phrase: str) -> tuple[re.Pattern, bool]:
@@ -2624,33 +2670,50 @@ def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
     return (0 if begin < 0 else begin + 2), (len(text) if stop < 0 else stop)
 
 
-def marked(text: str, cjk: list[str], latin: set[str], names: frozenset[str] = frozenset()) -> str:
-    """The whole of a short `text` (a title) as HTML, the query's matches in <mark>."""
-    return _marked(text, find_spans(text, cjk, latin, names), 0, len(text))
+def marked(
+    text: str,
+    cjk: list[str],
+    latin: set[str],
+    names: frozenset[str] = frozenset(),
+    phrases: tuple[str, ...] = (),
+) -> str:
+    """The whole of a short `text` (a title) as HTML, the query's matches in <mark>, a quoted
+    phrase found as written in one."""
+    spans = find_spans(text, cjk, latin, names)
+    if phrases:
+        spans = _with_phrases(spans, phrase_spans(text, _phrases(phrases)))
+    return _marked(text, spans, 0, len(text))
 
 
 def _window(
-    text: str, spans: list[tuple[int, int]], width: int, terms: _Terms | None = None
+    text: str,
+    spans: list[tuple[int, int]],
+    width: int,
+    terms: _Terms | None = None,
+    marks: list[tuple[int, int]] | None = None,
 ) -> str:
     """`width` characters of `text` from a third of it before the match where the most terms
-    are within reach (`terms`; else the first match), matches in <mark>; from a word's start
-    where there are spaces between words."""
+    are within reach (`terms`; else the first match), matches in <mark> (or `marks`: the
+    matches with the phrases whole); from a word's start where there are spaces between
+    words."""
     anchor = _anchor(text, spans, width - width // 3, terms)
     start = max(0, anchor - width // 3)
     if start and not text[start - 1].isspace():
         space = text.find(" ", start, anchor)
         start = space + 1 if space >= 0 else start
     end = min(len(text), start + width)
-    inside = _marked(text, spans, start, end)
+    inside = _marked(text, spans if marks is None else marks, start, end)
     return ("…" if start else "") + inside + ("…" if end < len(text) else "")
 
 
 def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
-    """text[start:end], HTML-escaped, with the `spans` inside it in <mark>."""
+    """text[start:end], HTML-escaped, with the `spans` in <mark> (as far as they are inside
+    it: a phrase that the window's edge cuts is marked up to it)."""
     out = []
     cursor = start
     for s, e in spans:
-        if s < start or e > end:
+        s, e = max(s, start), min(e, end)
+        if s >= e:
             continue
         out.append(escape(text[cursor:s]))
         out.append(f"<mark>{escape(text[s:e])}</mark>")

@@ -1450,9 +1450,7 @@ def test_a_snippet_is_the_passage_with_most_of_the_query():
     # not the title (shown above the snippet), nor the first paragraph with a word of it; the
     # paragraph with the phrase as written, over one with both words apart
     snippet = search('"municipal government"').hits[0].snippets["en"]
-    assert snippet == (
-        "The Wuhan <mark>municipal</mark> <mark>government</mark> issued new rules on markets."
-    )
+    assert snippet == "The Wuhan <mark>municipal government</mark> issued new rules on markets."
     snippet = search("government Monday").hits[0].snippets["en"]
     assert snippet == "The <mark>government</mark> met on <mark>Monday</mark>."
     # most terms: every word of the query, over the earlier paragraph with two of the three
@@ -1498,6 +1496,33 @@ def test_snippet_phrases_are_found_as_written():
     assert has("municipal government", "municipal governments")
     assert has("发布通告 要求", "市政府发布通告，要求") and has("发布通告", "今天发布通告了")
     assert has("deepseek 融资", "DeepSeek融资") and not has("发布 通告", "发布了通告")
+
+
+def test_a_quoted_phrase_is_marked_whole_with_its_stop_words():
+    add("dod", zh=None, en=("Department of Defense memo", "The Department of Defense sent a memo."))
+    hit = search('"Department of Defense"').hits[0]
+    assert hit.snippets["en"] == "The <mark>Department of Defense</mark> sent a memo."
+    assert hit.title("en") == "<mark>Department of Defense</mark> memo"
+    # unquoted, the words only: "of" is a stop word, not searched
+    snippet = search("Department of Defense").hits[0].snippets["en"]
+    assert "<mark>Department</mark> of <mark>Defense</mark>" in snippet
+    add("notice", zh=("通告", "国会通过法案。\n\n市政府发布新的通告，要求企业减税。"), en=None)
+    snippet = search('"发布新的通告"').hits[0].snippets["zh-hans"]
+    assert snippet == "市政府<mark>发布新的通告</mark>，要求企业减税。"
+
+
+def test_phrase_marks_take_whole_words_and_give_way_to_nothing_else():
+    from archive.search import _phrases, _with_phrases, phrase_spans
+
+    tax = _phrases(("tax cuts",))
+    text = "A surtax cut, then Tax Cutting and a tax cut."
+    spans = phrase_spans(text, tax)
+    assert [text[s:e] for s, e in spans] == ["Tax Cutting", "tax cut"]
+    words = find_spans(text, [], {"tax", "cut"})
+    marks = _with_phrases(words, spans)
+    assert [text[s:e] for s, e in marks] == ["cut", "Tax Cutting", "tax cut"]
+    assert _with_phrases(words, []) == words
+    assert phrase_spans("", tax) == [] and phrase_spans(text, ()) == []
 
 
 def test_find_spans_maps_full_width_text_back_to_the_original():
