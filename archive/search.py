@@ -2695,15 +2695,51 @@ def _window(
     """`width` characters of `text` from a third of it before the match where the most terms
     are within reach (`terms`; else the first match), matches in <mark> (or `marks`: the
     matches with the phrases whole); from a word's start where there are spaces between
-    words."""
+    words. Where a term of the passage is not in that window (tariffs here, soybeans three
+    sentences on), two fragments of half the width each, in the text's order: the best
+    match's and the first place of a term the first leaves out ("…A … B…"), where they show
+    more of the terms."""
+    marks = spans if marks is None else marks
     anchor = _anchor(text, spans, width - width // 3, terms)
+    start, end = _bounds(text, anchor, width)
+    if terms is not None and terms.count > 1 and len(spans) > 1:
+        keys = [terms.of(text[s:e]) for s, e in spans]
+        shown = _shown(spans, keys, [(start, end)])
+        missing = next((s for (s, _e), k in zip(spans, keys, strict=True) if k not in shown), None)
+        if missing is not None:
+            half = width // 2
+            first, second = sorted((_bounds(text, anchor, half), _bounds(text, missing, half)))
+            if first[1] < second[0] and len(_shown(spans, keys, [first, second])) > len(shown):
+                return "".join(
+                    [
+                        "…" if first[0] else "",
+                        _marked(text, marks, *first),
+                        " … ",
+                        _marked(text, marks, *second),
+                        "…" if second[1] < len(text) else "",
+                    ]
+                )
+    inside = _marked(text, marks, start, end)
+    return ("…" if start else "") + inside + ("…" if end < len(text) else "")
+
+
+def _bounds(text: str, anchor: int, width: int) -> tuple[int, int]:
+    """(start, end) of `width` characters of `text` from a third of it before `anchor`, from a
+    word's start where there are spaces between words."""
     start = max(0, anchor - width // 3)
     if start and not text[start - 1].isspace():
         space = text.find(" ", start, anchor)
         start = space + 1 if space >= 0 else start
-    end = min(len(text), start + width)
-    inside = _marked(text, spans if marks is None else marks, start, end)
-    return ("…" if start else "") + inside + ("…" if end < len(text) else "")
+    return start, min(len(text), start + width)
+
+
+def _shown(spans: list[tuple[int, int]], keys: list[str], windows: list[tuple[int, int]]) -> set:
+    """The terms (`keys`, one a span) with a match inside one of the windows."""
+    return {
+        key
+        for (s, e), key in zip(spans, keys, strict=True)
+        if any(start <= s and e <= end for start, end in windows)
+    }
 
 
 def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:

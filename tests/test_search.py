@@ -1473,6 +1473,27 @@ def test_a_long_paragraphs_snippet_shows_where_the_terms_are_together():
     assert snippet.startswith("<mark>Tariffs</mark> were mentioned once.")
 
 
+def test_a_long_paragraphs_snippet_shows_terms_far_apart_in_two_fragments():
+    from archive.search import SNIPPET_CHARS
+
+    filler = "Nothing of note happened that week in the harbour town. " * 8
+    body = f"Dock workers said tariffs had risen again. {filler}Farmers held their soybeans back."
+    add("apart", zh=None, en=("Trade", body))
+    snippet = search("tariffs soybeans").hits[0].snippets["en"]
+    first, second = snippet.split(" … ")
+    assert "<mark>tariffs</mark> had risen" in first and "<mark>soybeans</mark>" in second
+    assert snippet.startswith("Dock workers") and not snippet.endswith("…")
+    assert len(snippet.replace("<mark>", "").replace("</mark>", "")) <= SNIPPET_CHARS["en"] + 5
+    # one term, or both within one window: one passage, as before
+    assert " … " not in search("tariffs").hits[0].snippets["en"]
+    filler = "海港小镇那一周没有什么值得一提的事情发生。" * 8
+    add("apart-zh", zh=("贸易", f"码头工人说关税又上涨了。{filler}农民把大豆留在仓库里。"), en=None)
+    snippet = search("关税 大豆").hits[0].snippets["zh-hans"]
+    first, second = snippet.split(" … ")
+    assert "<mark>关税</mark>" in first and "<mark>大豆</mark>" in second
+    assert first.startswith("码头工人") and second.endswith("留在仓库里。")
+
+
 def test_snippet_terms_are_found_in_any_case_and_mapped_back_to_the_text():
     from archive.search import _snippet_terms
 
