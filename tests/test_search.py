@@ -358,6 +358,19 @@ def test_a_long_pasted_chinese_sentence_is_found_by_its_runs_of_characters(archi
     assert compile_query(parse('"港口，工人"'), segmenter()).op == "words"
 
 
+def test_a_quoted_chinese_phrase_with_spaces_is_found_across_punctuation(archive):
+    """Runs of characters quoted with a space between are found side by side as written or,
+    as words side by side, across the punctuation between them: as "港口，工人" is, and as a
+    phrase of English words is; the snippet marks what it found."""
+    assert ids(search('"港口，工人们"')) == ["harbor"]
+    for query in ('"港口 工人们"', '"回到 港口 工人们"', '"港口 工人们开始"'):
+        assert ids(search(query)) == ["harbor"], query
+    assert ids(search('"工人们 港口"')) == []  # in this order only
+    assert ids(search('"港口工人们"')) == []  # written together: the characters as written
+    snippet = search('"港口 工人们"').hits[0].snippets["zh-hans"]
+    assert "<mark>港口，工人们</mark>" in snippet
+
+
 def test_a_repeated_term_is_searched_once(archive):
     once = compile_query(parse("港口 OR 芯片"), segmenter())
     assert compile_query(parse("港口 OR 芯片 OR 港口 OR 芯片 OR 港口"), segmenter()) == once

@@ -301,7 +301,13 @@ def compile_term(
             if len(found) == 1 and len(compact) > 1 and segmenter.is_word(compact):
                 in_names = _word_in_text(compact, segmenter, spans=False)
                 return any_of([words(in_names), _by_characters(compact)])
-            return _by_characters(compact)
+            as_written = _by_characters(compact)
+            if " " in text.strip() and 1 < len(found) <= MAX_PHRASE_WORDS:
+                # Runs written with a space between ("通告 要求"): side by side as they are, or
+                # as words side by side with punctuation between (通告，要求), as a phrase of
+                # English words is found across punctuation and as "通告，要求" is.
+                return any_of([as_written, words(quote(" ".join(found)))])
+            return as_written
         if len(found) > MAX_PHRASE_WORDS:
             return _long_phrase(text, segmenter) or words(quote(" ".join(found)))
         return words(quote(" ".join(found)))
