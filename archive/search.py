@@ -2725,12 +2725,22 @@ def _window(
 
 def _bounds(text: str, anchor: int, width: int) -> tuple[int, int]:
     """(start, end) of `width` characters of `text` from a third of it before `anchor`, from a
-    word's start where there are spaces between words."""
+    word's start to a word's end where there are spaces between words; from a sentence's start
+    where a Chinese one begins in that third."""
     start = max(0, anchor - width // 3)
-    if start and not text[start - 1].isspace():
+    sentence = max(text.rfind(stop, start, anchor) for stop in "。！？") if start else -1
+    if sentence >= 0:
+        start = sentence + 1
+    elif start and not text[start - 1].isspace():
         space = text.find(" ", start, anchor)
         start = space + 1 if space >= 0 else start
-    return start, min(len(text), start + width)
+    end = min(len(text), start + width)
+    if end < len(text) and not text[end].isspace():
+        space = text.rfind(" ", anchor, end)
+        end = space if space > anchor else end
+    while end > anchor and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _shown(spans: list[tuple[int, int]], keys: list[str], windows: list[tuple[int, int]]) -> set:

@@ -1496,6 +1496,8 @@ def test_a_long_paragraphs_snippet_shows_terms_far_apart_in_two_fragments():
     first, second = snippet.split(" … ")
     assert "<mark>tariffs</mark> had risen" in first and "<mark>soybeans</mark>" in second
     assert snippet.startswith("Dock workers") and not snippet.endswith("…")
+    words = body.split()  # fragments of whole words
+    assert first.split()[-1] in words and second.split()[0] in words and "  " not in snippet
     assert len(snippet.replace("<mark>", "").replace("</mark>", "")) <= SNIPPET_CHARS["en"] + 5
     # one term, or both within one window: one passage, as before
     assert " … " not in search("tariffs").hits[0].snippets["en"]
@@ -1504,7 +1506,8 @@ def test_a_long_paragraphs_snippet_shows_terms_far_apart_in_two_fragments():
     snippet = search("关税 大豆").hits[0].snippets["zh-hans"]
     first, second = snippet.split(" … ")
     assert "<mark>关税</mark>" in first and "<mark>大豆</mark>" in second
-    assert first.startswith("码头工人") and second.endswith("留在仓库里。")
+    # (the fragment from the sentence's start where one begins just before the term)
+    assert first.startswith("码头工人") and second == "农民把<mark>大豆</mark>留在仓库里。"
 
 
 def test_snippet_terms_are_found_in_any_case_and_mapped_back_to_the_text():
