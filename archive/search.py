@@ -1105,6 +1105,8 @@ _LEXEME = r"'((?:[^'\\]|'')*)'"
 # pairs index has them (migration 0011).
 _CONSECUTIVE = re.compile(_LEXEME + r" <(-|[23])> (?=" + _LEXEME + ")")
 _ONE_PAIR = re.compile(_LEXEME + r" <(?:-|[23])> " + _LEXEME)
+# A phrase and nothing else: every one of its lexemes is in one of its pairs.
+_CHAIN = re.compile(_LEXEME + r"(?: <(?:-|[23])> " + _LEXEME + ")+")
 
 
 def _with_word_pairs(match: Match, parsed: dict[str, str]) -> Match:
@@ -1253,6 +1255,20 @@ def _render(
         _render(child, language, pairs=pairs, rows=rows, words=words, listing=listing)
         for child in match.children
     ]
+    if match.op == "and" and pairs and not rows and language in word_pair_languages():
+        # A phrase beside its word pairs: the pairs' index finds the candidates, and the phrase
+        # is checked on their rows, never offered to the words' GIN index, which the planner
+        # may take on a poor estimate of the phrase ("second la cancellation" at 200,000
+        # articles: every article with its three words, 379 vectors read for 1 match, 7 ms).
+        parts = [
+            (f"coalesce({sql}, false)", child_params)
+            if child.op == "words"
+            and child.positions
+            and _CHAIN.fullmatch(child.read_as)
+            and any(c.op == "pairs" for c in match.children)
+            else (sql, child_params)
+            for child, (sql, child_params) in zip(match.children, parts, strict=True)
+        ]
     params = [p for _, child_params in parts for p in child_params]
     if match.op == "not":
         return f"NOT coalesce({parts[0][0]}, false)", params

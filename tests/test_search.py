@@ -456,6 +456,30 @@ def test_english_phrases_use_the_word_pairs_index(archive):
         assert cursor.fetchone()[0] == "'broke 3 port' 'chain broke' 'suppli chain'"
 
 
+def test_a_phrase_is_checked_only_on_the_rows_its_word_pairs_find(archive):
+    """A phrase of English words beside its word pairs is no condition for the words' GIN
+    index (which gives every article with its words, each vector read for the positions): the
+    pairs' index finds the candidates. Where no pairs index is (the Chinese versions), the
+    phrase is the words index's condition, as before."""
+    add("three", en=("Long phrase", "Chips for the global supply chain market."), zh=None)
+    seg = segmenter()
+    cases = (
+        ('"global supply chain"', True, {"three"}),
+        ('"supply chain"', False, {"defense", "three"}),
+    )
+    for q, pre_filtered, found in cases:
+        full = compile_query(parse(q), seg)
+        positive = compile_query(parse(q), seg, exclusions=False)
+        with connection.cursor() as cursor:
+            query, _ = search_module.Query.prepare(cursor, language_codes(), full, positive)
+        english, _params = query.match("en")
+        assert ("coalesce(a.search_en @@" in english) is pre_filtered, q  # (one pair: exact)
+        assert "yiwen_word_pairs(a.search_en) @@" in english
+        chinese, _params = query.match("zh-hans")
+        assert "coalesce(" not in chinese and "search_zh_hans" in chinese  # (GIN or RUM)
+        assert set(ids(search(q))) == found
+
+
 def test_english_phrases_with_stop_words_use_the_word_pairs_index(archive):
     add("gap", en=("Ports", "Prices of the port rose; a port of the prices fell."), zh=None)
     assert ids(search('"prices of the port"')) == ["gap"]
