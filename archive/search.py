@@ -2742,7 +2742,7 @@ def _window(
 def _bounds(text: str, anchor: int, width: int) -> tuple[int, int]:
     """(start, end) of `width` characters of `text` from a third of it before `anchor`, from a
     word's start to a word's end where there are spaces between words; from a sentence's start
-    where a Chinese one begins in that third."""
+    where a Chinese one begins in that third, to a clause's end where one ends near the end."""
     start = max(0, anchor - width // 3)
     sentence = max(text.rfind(stop, start, anchor) for stop in "。！？") if start else -1
     if sentence >= 0:
@@ -2753,7 +2753,12 @@ def _bounds(text: str, anchor: int, width: int) -> tuple[int, int]:
     end = min(len(text), start + width)
     if end < len(text) and not text[end].isspace():
         space = text.rfind(" ", anchor, end)
-        end = space if space > anchor else end
+        # (Chinese: after the last clause's punctuation in the window's second half)
+        clause = max(text.rfind(stop, anchor, end) for stop in "，。！？；：、")
+        if space > anchor:
+            end = space
+        elif clause > anchor + (end - anchor) // 2:
+            end = clause + 1
     while end > anchor and text[end - 1].isspace():
         end -= 1
     return start, end

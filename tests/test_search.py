@@ -1532,6 +1532,7 @@ def test_a_long_paragraphs_snippet_shows_terms_far_apart_in_two_fragments():
     assert "<mark>关税</mark>" in first and "<mark>大豆</mark>" in second
     # (the fragment from the sentence's start where one begins just before the term)
     assert first.startswith("码头工人") and second == "农民把<mark>大豆</mark>留在仓库里。"
+    assert first.endswith(("，", "。"))  # (at a clause's end, not inside a word)
 
 
 def test_snippet_terms_are_found_in_any_case_and_mapped_back_to_the_text():
