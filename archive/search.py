@@ -1255,17 +1255,20 @@ def _render(
         _render(child, language, pairs=pairs, rows=rows, words=words, listing=listing)
         for child in match.children
     ]
-    if match.op == "and" and pairs and not rows and language in word_pair_languages():
+    if (
+        match.op == "and"
+        and pairs
+        and not rows
+        and language in word_pair_languages()
+        and any(c.op == "pairs" for c in match.children)
+    ):
         # A phrase beside its word pairs: the pairs' index finds the candidates, and the phrase
         # is checked on their rows, never offered to the words' GIN index, which the planner
         # may take on a poor estimate of the phrase ("second la cancellation" at 200,000
         # articles: every article with its three words, 379 vectors read for 1 match, 7 ms).
         parts = [
             (f"coalesce({sql}, false)", child_params)
-            if child.op == "words"
-            and child.positions
-            and _CHAIN.fullmatch(child.read_as)
-            and any(c.op == "pairs" for c in match.children)
+            if child.op == "words" and child.positions and _CHAIN.fullmatch(child.read_as)
             else (sql, child_params)
             for child, (sql, child_params) in zip(match.children, parts, strict=True)
         ]
@@ -2716,10 +2719,11 @@ def _window(
     match's and the first place of a term the first leaves out ("…A … B…"), where they show
     more of the terms."""
     marks = spans if marks is None else marks
-    anchor = _anchor(text, spans, width - width // 3, terms)
+    several = terms is not None and terms.count > 1 and len(spans) > 1
+    keys = [terms.of(text[s:e]) for s, e in spans] if several else []
+    anchor = _anchor(spans, width - width // 3, keys, terms.count if several else 1)
     start, end = _bounds(text, anchor, width)
-    if terms is not None and terms.count > 1 and len(spans) > 1:
-        keys = [terms.of(text[s:e]) for s, e in spans]
+    if several:
         shown = _shown(spans, keys, [(start, end)])
         missing = next((s for (s, _e), k in zip(spans, keys, strict=True) if k not in shown), None)
         if missing is not None:
@@ -2789,12 +2793,12 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
     return "".join(out)
 
 
-def _anchor(text: str, spans: list[tuple[int, int]], reach: int, terms: _Terms | None) -> int:
-    """Where the match with the most distinct terms in the `reach` characters from its start
-    begins: the first of them. (At most SNIPPET_CANDIDATES matches are tried as the start.)"""
-    if terms is None or terms.count == 1 or len(spans) == 1:
+def _anchor(spans: list[tuple[int, int]], reach: int, keys: list[str], count: int) -> int:
+    """Where the match with the most distinct terms (`keys`: each span's term, of `count`) in
+    the `reach` characters from its start begins: the first of them. (At most
+    SNIPPET_CANDIDATES matches are tried as the start.)"""
+    if count == 1 or len(spans) == 1:
         return spans[0][0]
-    keys = [terms.of(text[s:e]) for s, e in spans]
     best, anchor = 0, spans[0][0]
     for i, (start, _end) in enumerate(spans[:SNIPPET_CANDIDATES]):
         near = set()
@@ -2804,7 +2808,7 @@ def _anchor(text: str, spans: list[tuple[int, int]], reach: int, terms: _Terms |
             near.add(key)
         if len(near) > best:
             best, anchor = len(near), start
-            if best == terms.count:
+            if best == count:
                 break
     return anchor
 

@@ -33,7 +33,7 @@ HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 HAN_RUN = re.compile(r"[\u4e00-\u9fff]{4,}")
 
 
-def _pairs(paragraph: str, lang: str) -> list[tuple[str, int]]:
+def _words(paragraph: str, lang: str) -> list[tuple[str, int]]:
     """The paragraph's candidate words with their first position, each once."""
     found: dict[str, int] = {}
     if lang == "en":
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
             if len(paragraphs) < 2:
                 continue
             paragraph = rnd.choice(paragraphs[1:])
-            words = _pairs(paragraph, lang)
+            words = _words(paragraph, lang)
             if len(words) >= 2:
                 (w1, p1), (w2, p2) = rnd.sample(words, 2)
                 snippet = own_snippet(f"{w1} {w2}", article, code)
