@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -2106,3 +2107,50 @@ def test_array_literals_reach_postgres_as_they_were(db, values):
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[], %s::bigint[]", [text_array(values), id_array([3, 1, 2])])
         assert cursor.fetchone() == (values, [3, 1, 2])
+
+
+def _ranked_pages(query: str, size: int, **filters) -> list:
+    pages, page = [], 1
+    while True:
+        result = search(query, page=page, page_size=size, **filters)
+        if not result.hits:
+            return pages
+        pages.append((ids(result), [h.score for h in result.hits], result.count, result.plan))
+        page += 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_listed_matches_are_ranked_in_two_halves_at_once(monkeypatch):
+    """From RANK_SPLIT listed matches on, outside a transaction, the helper's connection ranks
+    half of them while this one ranks the rest: the pages are those of one statement, ties
+    (newest first, then the higher id) and scores included; and where the helper fails, this
+    connection ranks its half too."""
+    from archive import concurrent
+
+    for i in range(13):
+        times = 1 + i % 3  # ties of the score, and of the date among them (i % 4)
+        add(
+            f"port-{i:02}",
+            zh=(f"新闻{i}", "船只驶入港口。" * times + "天气晴朗。"),
+            en=(f"News {i}", "Ships entered the port. " * times),
+            published=f"202{i % 4}-03-01",
+        )
+    add("port-title", zh=("港口扩建", "工程开始。"), en=("Port expansion", "Work begins."))
+    monkeypatch.setattr(search_module, "RANK_SPLIT", 10**6)
+    alone = {q: _ranked_pages(q, 4) for q in ("港口", "port", "港口 OR port")}
+    assert {plan for pages in alone.values() for *_rest, plan in pages} == {"rank-all"}
+    assert alone["港口"][0][0][0] == "port-title" and alone["港口"][0][2] == 14
+
+    ran: list[str] = []
+    submit = concurrent.submit
+
+    def spy(job):
+        return submit(lambda cursor: ran.append(threading.current_thread().name) or job(cursor))
+
+    monkeypatch.setattr(concurrent, "submit", spy)
+    monkeypatch.setattr(search_module, "RANK_SPLIT", 2)
+    assert {q: _ranked_pages(q, 4) for q in alone} == alone
+    assert ran and all(name.startswith("yiwen-search") for name in ran)
+
+    monkeypatch.setattr(concurrent, "submit", lambda job: submit(lambda cursor: 1 / 0))
+    assert {q: _ranked_pages(q, 4) for q in alone} == alone
