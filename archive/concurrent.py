@@ -5,7 +5,9 @@ medium term, and 5–8 ms before that listing a sample of its matches for the co
 one after the other on one connection, on one of the machine's cores. The scans do not depend on
 the listing: `archive.search` hands them to this helper, which runs them on its own connection
 while the request's connection lists, and takes their rows when it needs them (where the plan
-turns out to be another, they are discarded).
+turns out to be another, they are discarded). Ranking every listed match, where they are many,
+is shared the same way: the helper ranks half of them while the request's connection ranks the
+other half (`archive.search._rank_all`).
 
 Only one job at a time per process (a search that finds the helper busy runs its statements
 itself), only outside a transaction (the helper's connection would not see the transaction's
