@@ -58,6 +58,7 @@ import itertools
 import json
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -425,10 +426,7 @@ def search(
             and estimate <= RUM_MAX
             and known_matches(query) <= RUM_MAX
         ):
-            statements = _rum_statements(query, offset + page_size)
-            prefetched = concurrent.submit(
-                lambda cursor: _rum_top(cursor, statements, offset + page_size, offset)
-            )
+            prefetched = _RumScans(_rum_statements(query, offset + page_size), offset)
         # Each version's match with the filters (their OR is `listed_where`'s), for the listing.
         listed_where, per_version = query.for_listing(match_filters)
         try:
@@ -1788,7 +1786,7 @@ def _page_ids(
     plan = _rum_plan(cursor, result, query) if query.ranked_by_rum else None
     if plan == "rum":
         result.plan = "rum"
-        top = prefetched.result() if prefetched is not None else None
+        top = prefetched.top(cursor) if prefetched is not None else None
         return _rum_page(cursor, query, where_sql, params, limit, offset, top)
     if plan is None and result.count <= RANK_ALL and not result.count_is_estimate:
         result.plan = "rank-all"
@@ -1985,16 +1983,78 @@ def _rum_page(
 RUM_SCAN = {"enable_bitmapscan": "off", "enable_seqscan": "off"}
 
 
-def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
-    """The RUM page's two statements, built from the query alone (not from its listing, so that
-    they can run while it is made): each searched version's best `wanted` matches of the words
-    in its index's order, in one statement (with RUM_SCAN's settings); and the candidates'
-    whole scores, whose last parameter (their ids) `_rum_top` adds."""
+class _RumScans:
+    """The RUM page's statements (`_rum_statements`) started on the helpers' connections
+    (`archive.concurrent`) while the request's lists the matches: each version's scan on a
+    helper of its own where two are free (a name's two scans at 200,000 articles are 5-8 ms
+    each, side by side rather than one after the other), else all on one; the candidates'
+    scores by the helper that finishes the last scan. What a helper could not do, `top` does
+    on the request's connection."""
+
+    def __init__(self, statements: tuple, offset: int) -> None:
+        self.statements, self.offset = statements, offset
+        self.wanted = statements[0][0][1][-1]  # the scans' LIMIT
+        self._guard = threading.Lock()
+        self._scanned: dict[int, list[tuple[int, int]]] = {}  # a group's rows, once scanned
+        self._top: tuple | None = None
+        versions = list(range(len(statements[0])))
+        jobs = None
+        if len(versions) > 1:
+            self.groups = [[i] for i in versions]
+            jobs = concurrent.submit_all(
+                [lambda cursor, g=g: self._scan(cursor, g) for g in range(len(self.groups))]
+            )
+        if jobs is None:  # one helper (or none): all the scans on it
+            self.groups = [versions]
+            job = concurrent.submit(lambda cursor: self._scan(cursor, 0))
+            jobs = [job] if job is not None else []
+        self.jobs: list[concurrent.Job] = jobs
+
+    def _scan(self, cursor, group: int) -> None:
+        scans = self.statements[0]
+        rows = _rum_scan(cursor, [scans[i] for i in self.groups[group]])
+        with self._guard:
+            self._scanned[group] = rows
+            last = len(self._scanned) == len(self.groups)
+        if last:  # every scan done: the candidates' scores here too
+            top = _rum_top(cursor, self.statements, self.wanted, self.offset, self._rows())
+            with self._guard:
+                self._top = top
+
+    def _rows(self) -> list[tuple[int, int]]:
+        return [row for group in sorted(self._scanned) for row in self._scanned[group]]
+
+    def top(self, cursor) -> tuple:
+        """What `_rum_top` gives, from what the helpers did and the rest done here."""
+        for job in self.jobs:
+            job.result()  # (None where it failed: its part is done below)
+        with self._guard:
+            if self._top is not None:
+                return self._top
+            for group, members in enumerate(self.groups):
+                if group not in self._scanned:
+                    self._scanned[group] = _rum_scan(
+                        cursor, [self.statements[0][i] for i in members]
+                    )
+            rows = self._rows()
+        return _rum_top(cursor, self.statements, self.wanted, self.offset, rows)
+
+    def discard(self) -> None:
+        for job in self.jobs:
+            job.discard()
+
+
+def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple[str, list]], str, list]:
+    """The RUM page's statements, built from the query alone (not from its listing, so that
+    they can run while it is made): each searched version's scan for its best `wanted` matches
+    of the words in its index's order (with RUM_SCAN's settings; `_rum_scan` runs them); and
+    the candidates' whole scores, whose last parameter (their ids) `_rum_top` adds."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
     # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
     # filter the scan reads further down the order, still without reading any vector.
-    parts, part_params = [], []
+    parts: list[str] = []
+    part_params: list[list] = []
     for i, code in enumerate(query.languages):
         # The words vector as the RUM index holds it (migration 0018): only these scans write
         # it so, and no other statement is planned on a RUM index.
@@ -2011,31 +2071,41 @@ def _rum_statements(query: Query, wanted: int) -> tuple[str, list, str, list]:
             f"(SELECT {i}, a.id FROM {TABLE} a WHERE {' AND '.join(where)} "
             f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s)"
         )
-        part_params += [*where_params, words, wanted]
+        part_params.append([*where_params, words, wanted])
     rank_sql, rank_params = query.rank()
     return (
-        " UNION ALL ".join(parts),
-        part_params,
+        list(zip(parts, part_params, strict=True)),
         f"SELECT a.id, {rank_sql}, a.original_published_on FROM {TABLE} a "
         "WHERE a.id = ANY(%s::bigint[])",
         rank_params,
     )
 
 
+def _rum_scan(cursor, scans: list[tuple[str, list]]) -> list[tuple[int, int]]:
+    """(version, id) of these scans of `_rum_statements` in their index's order, in one
+    statement."""
+    sql = " UNION ALL ".join(sql for sql, _params in scans)
+    return _fetch(cursor, sql, [p for _sql, params in scans for p in params], RUM_SCAN)
+
+
 def _rum_top(
-    cursor, statements: tuple[str, list, str, list], wanted: int, offset: int = 0
+    cursor,
+    statements: tuple[list[tuple[str, list]], str, list],
+    wanted: int,
+    offset: int = 0,
+    scanned: list[tuple[int, int]] | None = None,
 ) -> tuple:
-    """Run `_rum_statements`: (candidates: id → its best position in a version's order, whether
-    some version has more matches of the words than `wanted`, the candidates' (id, score, date),
-    whether those are only the page's).
+    """Run `_rum_statements` (the scans where they are not `scanned` already): (candidates: id →
+    its best position in a version's order, whether some version has more matches of the words
+    than `wanted`, the candidates' (id, score, date), whether those are only the page's).
 
     The candidates of several versions are merged by their scores, so each is scored (reading
     its vectors, ~20 µs). Where one version alone has matches of the words (a Chinese word in
     the Chinese versions), its order is the page's: only the page's slice of it (from `offset`)
     is scored — page 500 of a common word scored 20 candidates, not 10,000."""
-    scan_sql, scan_params, rank_sql, rank_params = statements
+    scans, rank_sql, rank_params = statements
     found: dict[int, list[int]] = {}  # version → its ids in the index's order
-    for i, pk in _fetch(cursor, scan_sql, scan_params, RUM_SCAN):
+    for i, pk in _rum_scan(cursor, scans) if scanned is None else scanned:
         found.setdefault(i, []).append(pk)
     candidates: dict[int, int] = {}
     full = False

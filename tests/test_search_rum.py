@@ -266,15 +266,15 @@ def _answers(query: str, **filters) -> list:
 
 @pytest.fixture
 def scans_seen(monkeypatch):
-    """The names of the threads that ran the RUM page's statements (`_rum_top`)."""
+    """The names of the threads that ran the RUM page's scans (`_rum_scan`)."""
     seen: list[str] = []
-    top = search_module._rum_top
+    scan = search_module._rum_scan
 
     def spy(*args):
         seen.append(threading.current_thread().name)
-        return top(*args)
+        return scan(*args)
 
-    monkeypatch.setattr(search_module, "_rum_top", spy)
+    monkeypatch.setattr(search_module, "_rum_scan", spy)
     return seen
 
 
@@ -302,17 +302,73 @@ def test_a_failing_second_connection_leaves_the_statements_to_the_first(
     rum, ports, scans_seen, monkeypatch
 ):
     expected = _answers("港口")
-    top = search_module._rum_top
+    for step in ("_rum_scan", "_rum_top"):  # the scans, or the candidates' scores after them
+        done = getattr(search_module, step)
 
-    def broken(cursor, *args):
-        if threading.current_thread().name.startswith("yiwen-search"):
-            raise OperationalError("the helper's connection is gone")
-        return top(cursor, *args)
+        def broken(cursor, *args, done=done):
+            if threading.current_thread().name.startswith("yiwen-search"):
+                raise OperationalError("the helper's connection is gone")
+            return done(cursor, *args)
 
-    monkeypatch.setattr(search_module, "_rum_top", broken)
-    assert _answers("港口") == expected
-    monkeypatch.setattr(search_module, "_rum_top", top)  # and it works again afterwards
-    assert _answers("港口") == expected
+        monkeypatch.setattr(search_module, step, broken)
+        assert _answers("港口") == expected
+        monkeypatch.setattr(search_module, step, done)  # and it works again afterwards
+        assert _answers("港口") == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_name_in_both_versions_is_scanned_on_two_helpers_at_once(
+    rum, ports, scans_seen, monkeypatch, settings
+):
+    """Where two helpers are free, each version's RUM scan runs on one of them (a name's two
+    scans side by side, not one after the other), the candidates' scores after the last; the
+    answers are those of one connection. Where only one is free, it runs both scans."""
+    for i in range(4):  # a name in both versions
+        add(
+            f"name-{i}",
+            zh=(f"消息{i}", "Graquo 公司发布新模型。" * (1 + i % 2)),
+            en=(f"News {i}", "Graquo released a new model. " * (2 - i % 2)),
+            published=f"202{i}-05-01",
+        )
+    made: list = []
+    scans = search_module._RumScans
+
+    def spy(*args):
+        made.append(scans(*args))
+        return made[-1]
+
+    def first_page():  # once every helper is free (a page past the end discards its scans)
+        helpers_free()
+        made.clear()
+        scans_seen.clear()
+        return search("Graquo", page_size=3)
+
+    monkeypatch.setattr(search_module, "_RumScans", spy)
+    beside = _answers("Graquo")
+    assert {plan for *_rest, plan, _facets in beside} == {"rum"}
+    page = first_page()
+    assert page.plan == "rum" and len(made) == 1
+    assert len(made[0].jobs) == 2 and made[0].groups == [[0], [1]]
+    assert len(scans_seen) == 2 and all(name.startswith("yiwen-search") for name in scans_seen)
+
+    helpers_free()
+    taken = concurrent.submit(lambda cursor: time.sleep(0.5))  # one helper busy
+    assert taken is not None and concurrent.submit_all([len, len]) is None
+    made.clear()
+    scans_seen.clear()
+    again = search("Graquo", page_size=3)
+    assert ids(again) == ids(page) and [h.score for h in again.hits] == [h.score for h in page.hits]
+    assert len(made) == 1 and len(made[0].jobs) == 1 and made[0].groups == [[0, 1]]
+    assert scans_seen == [scans_seen[0]] and scans_seen[0].startswith("yiwen-search")
+    taken.result()
+    assert _answers("Graquo") == beside
+
+    settings.SEARCH_SECOND_CONNECTION = False
+    made.clear()
+    scans_seen.clear()
+    assert _answers("Graquo") == beside
+    assert made and all(m.jobs == [] for m in made)
+    assert "yiwen-search" not in " ".join(scans_seen)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -340,6 +396,29 @@ def test_inside_a_transaction_everything_runs_on_its_connection(rum, ports, scan
     assert scans_seen == [threading.current_thread().name]
 
 
+def helpers_free() -> None:
+    """Wait until every helper is free (a discarded job may still be running)."""
+    for _ in range(500):
+        jobs = concurrent.submit_all([len] * concurrent.HELPERS)
+        if jobs is not None:
+            for job in jobs:
+                job.result()
+            return
+        time.sleep(0.01)
+    raise AssertionError("the helpers stayed busy")
+
+
+def jobs_submitted(monkeypatch) -> list:
+    """The jobs handed to the helpers from now on (`concurrent.submit`, `submit_all`)."""
+    submitted: list = []
+    submit, submit_all = concurrent.submit, concurrent.submit_all
+    monkeypatch.setattr(concurrent, "submit", lambda job: submitted.append(job) or submit(job))
+    monkeypatch.setattr(
+        concurrent, "submit_all", lambda jobs: submitted.extend(jobs) or submit_all(jobs)
+    )
+    return submitted
+
+
 def analysed_counts(monkeypatch) -> dict[str, int]:
     """ANALYZE the articles and read the Chinese words' counts it found (`common_lexemes`: read
     now, forgotten after the test)."""
@@ -357,14 +436,12 @@ def test_no_scan_beside_the_listing_for_a_word_analyze_counted_too_common_for_ru
     order: its scan is not started on the helper's connection to be thrown away."""
     assert analysed_counts(monkeypatch)["港口"] == 10
     monkeypatch.setattr(search_module, "RUM_MAX", 9)
-    submitted: list = []
-    submit = concurrent.submit
-    monkeypatch.setattr(concurrent, "submit", lambda job: submitted.append(job) or submit(job))
+    submitted = jobs_submitted(monkeypatch)
     assert search("港口", page_size=20).plan != "rum"
     assert submitted == [] and scans_seen == []
     monkeypatch.setattr(search_module, "RUM_MAX", 10)  # as many as it has: RUM's, beside
     assert search("港口", page_size=20).plan == "rum"
-    assert len(submitted) == 1
+    assert len(submitted) == 2  # (a scan a version, each on a helper)
     assert scans_seen and all(name.startswith("yiwen-search") for name in scans_seen)
 
 
@@ -379,9 +456,7 @@ def test_alternatives_of_common_words_are_weighed_by_all_their_entries(
     assert (common["港口"], common["天气"]) == (10, 9)
     monkeypatch.setattr(search_module, "RUM_MAX", 15)
     assert search("港口", page_size=20).plan == "rum"
-    submitted: list = []
-    submit = concurrent.submit
-    monkeypatch.setattr(concurrent, "submit", lambda job: submitted.append(job) or submit(job))
+    submitted = jobs_submitted(monkeypatch)
     either = search("港口 OR 天气", page_size=20)
     assert either.plan != "rum" and submitted == []
     assert either.count == 10  # (every piece has 港口)
@@ -437,8 +512,8 @@ def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
     scored = []
     top = search_module._rum_top
 
-    def spy(cursor, statements, wanted, offset=0):
-        found = top(cursor, statements, wanted, offset)
+    def spy(cursor, statements, wanted, offset=0, scanned=None):
+        found = top(cursor, statements, wanted, offset, scanned)
         scored.append((offset, len(found[2]), found[3]))
         return found
 
