@@ -2109,14 +2109,19 @@ def test_array_literals_reach_postgres_as_they_were(db, values):
         assert cursor.fetchone() == (values, [3, 1, 2])
 
 
-def _ranked_pages(query: str, size: int, **filters) -> list:
+def all_pages(query: str, size: int, **filters) -> list:
+    """Every page of a search with hits, in turn."""
     pages, page = [], 1
     while True:
         result = search(query, page=page, page_size=size, **filters)
         if not result.hits:
             return pages
-        pages.append((ids(result), [h.score for h in result.hits], result.count, result.plan))
+        pages.append(result)
         page += 1
+
+
+def _ranked_pages(query: str, size: int) -> list:
+    return [(ids(r), [h.score for h in r.hits], r.count, r.plan) for r in all_pages(query, size)]
 
 
 @pytest.mark.django_db(transaction=True)

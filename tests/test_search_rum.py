@@ -17,7 +17,7 @@ from archive import concurrent
 from archive import search as search_module
 from archive.models import language_codes
 from archive.search import rum_languages, search
-from tests.test_search import add, ids
+from tests.test_search import add, all_pages, ids
 
 pytestmark = pytest.mark.django_db
 
@@ -57,14 +57,15 @@ def ports():
         )
 
 
-def _all_pages(query: str, size: int, **filters) -> list:
-    pages, page = [], 1
-    while True:
-        result = search(query, page=page, page_size=size, **filters)
-        if not result.hits:
-            return pages
-        pages.append(result)
-        page += 1
+def add_a_name_in_both_versions() -> None:
+    """Four pieces naming Graquo in both versions, once or twice in each."""
+    for i in range(4):
+        add(
+            f"name-{i}",
+            zh=(f"消息{i}", "Graquo 公司发布新模型。" * (1 + i % 2)),
+            en=(f"News {i}", "Graquo released a new model. " * (2 - i % 2)),
+            published=f"202{i}-05-01",
+        )
 
 
 def test_rum_indexes_exist_exactly_where_the_server_has_the_extension():
@@ -72,7 +73,7 @@ def test_rum_indexes_exist_exactly_where_the_server_has_the_extension():
 
 
 def test_rum_plan_pages_are_those_of_ranking_every_match(rum, ports, monkeypatch):
-    pages = _all_pages("港口", 3)
+    pages = all_pages("港口", 3)
     assert {p.plan for p in pages} == {"rum"}
     found = [hit for p in pages for hit in p.hits]
     assert len(found) == len({h.article.pk for h in found}) == pages[0].count == 10
@@ -260,7 +261,7 @@ def test_matches_are_listed_after_a_sample_says_they_are_not_too_many(rum, ports
 
 def _answers(query: str, **filters) -> list:
     return [
-        (ids(p), [h.score for h in p.hits], p.count, p.plan, p.facets) for p in _all_pages(query, 3)
+        (ids(p), [h.score for h in p.hits], p.count, p.plan, p.facets) for p in all_pages(query, 3)
     ]
 
 
@@ -323,13 +324,7 @@ def test_a_name_in_both_versions_is_scanned_on_two_helpers_at_once(
     """Where two helpers are free, each version's RUM scan runs on one of them (a name's two
     scans side by side, not one after the other), the candidates' scores after the last; the
     answers are those of one connection. Where only one is free, it runs both scans."""
-    for i in range(4):  # a name in both versions
-        add(
-            f"name-{i}",
-            zh=(f"消息{i}", "Graquo 公司发布新模型。" * (1 + i % 2)),
-            en=(f"News {i}", "Graquo released a new model. " * (2 - i % 2)),
-            published=f"202{i}-05-01",
-        )
+    add_a_name_in_both_versions()
     made: list = []
     scans = search_module._RumScans
 
@@ -502,13 +497,7 @@ def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
     """The candidates of several versions are merged by their scores; where only one version
     holds the words (港口 in the Chinese ones), its index's order is the pages' order, and a
     later page scores only its own candidates. The pages are those of ranking every match."""
-    for i in range(4):  # a name in both versions
-        add(
-            f"name-{i}",
-            zh=(f"消息{i}", "Graquo 公司发布新模型。" * (1 + i % 2)),
-            en=(f"News {i}", "Graquo released a new model. " * (2 - i % 2)),
-            published=f"202{i}-05-01",
-        )
+    add_a_name_in_both_versions()
     scored = []
     top = search_module._rum_top
 
@@ -520,7 +509,7 @@ def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
     monkeypatch.setattr(search_module, "_rum_top", spy)
     for q, versions in (("港口", 1), ("Graquo", 2)):
         scored.clear()
-        pages = _all_pages(q, 3)
+        pages = all_pages(q, 3)
         assert {p.plan for p in pages} == {"rum"}, q
         later = [(n, sliced) for offset, n, sliced in scored if offset]
         assert later, q
