@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import itertools
 import json
 import math
 import re
@@ -426,7 +425,8 @@ def search(
             and estimate <= RUM_MAX
             and known_matches(query) <= RUM_MAX
         ):
-            prefetched = _RumScans(_rum_statements(query, offset + page_size), offset)
+            wanted = offset + page_size
+            prefetched = _RumScans(_rum_statements(query, wanted), wanted, offset)
         # Each version's match with the filters (their OR is `listed_where`'s), for the listing.
         listed_where, per_version = query.for_listing(match_filters)
         try:
@@ -1866,10 +1866,8 @@ def _rank_all(cursor, query: Query, where_sql, params, limit: int, offset: int) 
                     theirs = rank(cursor, halves[1])
             finally:
                 other.discard()
-            rows.sort(key=_rank_order, reverse=True)
-            theirs.sort(key=_rank_order, reverse=True)
-            merged = heapq.merge(rows, theirs, key=_rank_order, reverse=True)
-            return [(pk, score) for pk, score, _date in itertools.islice(merged, offset, wanted)]
+            merged = sorted(rows + theirs, key=_rank_order, reverse=True)[offset:wanted]
+            return [(pk, score) for pk, score, _date in merged]
     cursor.execute(
         f"SELECT a.id, {rank_sql} AS score FROM {TABLE} a WHERE {where_sql} "
         f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s OFFSET %s",
@@ -1991,9 +1989,8 @@ class _RumScans:
     scores by the helper that finishes the last scan. What a helper could not do, `top` does
     on the request's connection."""
 
-    def __init__(self, statements: tuple, offset: int) -> None:
-        self.statements, self.offset = statements, offset
-        self.wanted = statements[0][0][1][-1]  # the scans' LIMIT
+    def __init__(self, statements: tuple, wanted: int, offset: int) -> None:
+        self.statements, self.wanted, self.offset = statements, wanted, offset
         self._guard = threading.Lock()
         self._scanned: dict[int, list[tuple[int, int]]] = {}  # a group's rows, once scanned
         self._top: tuple | None = None
