@@ -6,8 +6,9 @@ one after the other on one connection, on one of the machine's cores. The scans 
 the listing: `archive.search` hands them to the helpers, which run them on their own connections
 while the request's connection lists (a name's two scans, one a language version, on two), and
 takes their rows when it needs them (where the plan turns out to be another, they are
-discarded). Ranking every listed match, where they are many, is shared the same way: a helper
-ranks half of them while the request's connection ranks the other half
+discarded). An English word's scan is two, one a half of its RUM index (migration 0023), side
+by side on the two helpers. Ranking every listed match, where they are many, is shared the same
+way: a helper ranks half of them while the request's connection ranks the other half
 (`archive.search._rank_all`).
 
 At most HELPERS jobs at a time per process, each on a thread and connection of its own (a

@@ -76,10 +76,18 @@ def word_pairs_index_name(language: str) -> str:
     return f"search_pairs_{language.replace('-', '_')}_gin"
 
 
-def rum_index_name(language: str) -> str:
+def rum_index_name(language: str, half: int | None = None) -> str:
     """The RUM index of a version's words vector (migration 0012; only where the server has
-    the extension)."""
-    return f"search_rum_{language.replace('-', '_')}"
+    the extension); or, where it is in two halves (migration 0023), the half of the articles
+    whose id leaves that remainder by RUM_HALVES."""
+    name = f"search_rum_{language.replace('-', '_')}"
+    return name if half is None else f"{name}_{half}"
+
+
+# Where a version's RUM index is in halves (migration 0023), its articles with even ids are in
+# one and those with odd ids in the other: two ordered scans of half the length each, which
+# the helpers run side by side (`archive.search._RumScans`).
+RUM_HALVES = 2
 
 
 # The words vector as the RUM indexes hold it since migration 0018: the vector itself, through

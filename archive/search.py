@@ -27,8 +27,8 @@ be read and decompressed; so is testing row after row, which the planner likes f
   beyond RANK_ALL_WITH_RUM matches, up to RUM_MAX, a page comes from the RUM indexes' order:
   each version's best matches straight from its index (the words vector through
   RUM_WORDS_FUNCTION, migration 0018), no match's vector read (`_rum_page`;
-  outside a transaction those scans run on a second connection while the listing is made:
-  `archive.concurrent`);
+  outside a transaction those scans run on the helper connections while the listing is made,
+  an English word's two halves side by side: `archive.concurrent`, `_RumScans`);
   with filters, where walking RUM's order of the words alone until a page passes the filters
   costs less than ranking every listed match, or, when they are too many to list, where the
   words alone have few matches (`_rum_plan`), else the head plan below;
@@ -59,6 +59,7 @@ import math
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -82,6 +83,7 @@ from archive.indexing import (
     search_dictionary,
 )
 from archive.models import (
+    RUM_HALVES,
     RUM_WORDS_FUNCTION,
     WORD_PAIRS_FUNCTION,
     Actor,
@@ -1296,9 +1298,11 @@ def _phrase_of_common_words(match: Match, language: str) -> bool:
 
 
 def _rum_phrase_languages() -> frozenset[str]:
-    """The languages whose phrases of words are checked in the RUM index: those with one and
-    without the word-pairs index (whose pre-filter leaves few articles to check)."""
-    return rum_languages() - set(word_pair_languages())
+    """The languages whose phrases of words are checked in the RUM index: those with a whole
+    one (not in halves: one index condition) and without the word-pairs index (whose pre-filter
+    leaves few articles to check)."""
+    whole = {code for code, parts in _rum_indexes().items() if parts == 1}
+    return frozenset(whole - set(word_pair_languages()))
 
 
 PUBLISHED = "a.facet_keys <> '{}'"  # facet keys are empty while nothing is published
@@ -1954,8 +1958,12 @@ def _rum_page(
     An article's score is its best version's, so the best `offset + limit` of each version
     hold the page: nothing below the cuts could outrank them."""
     wanted = offset + limit
-    if top is None:  # not already run on the helper's connection (`_rum_top`)
-        top = _rum_top(cursor, _rum_statements(query, wanted), wanted, offset)
+    if top is None:  # not already run on the helpers' connections: here, with them if free
+        scans = _RumScans(_rum_statements(query, wanted), wanted, offset, here=True)
+        try:
+            top = scans.top(cursor)
+        finally:
+            scans.discard()
     candidates, full, scored, sliced = top
     rows: list = []
     if scored:
@@ -1982,76 +1990,101 @@ RUM_SCAN = {"enable_bitmapscan": "off", "enable_seqscan": "off"}
 
 
 class _RumScans:
-    """The RUM page's statements (`_rum_statements`) started on the helpers' connections
-    (`archive.concurrent`) while the request's lists the matches: each version's scan on a
-    helper of its own where two are free (a name's two scans at 200,000 articles are 5-8 ms
-    each, side by side rather than one after the other), else all on one; the candidates'
-    scores by the helper that finishes the last scan. What a helper could not do, `top` does
-    on the request's connection."""
+    """The RUM page's scans (`_rum_statements`), shared out between the helpers' connections
+    (`archive.concurrent`) and the calling one: each takes the next scan not yet taken until
+    none is left, and the one that finishes the last scores the candidates. A version in halves
+    (migration 0023: an English word in 40,000 of 200,000 articles, 12-17 ms in one scan) is
+    scanned on two connections side by side; so are a name's two versions (5-8 ms each).
 
-    def __init__(self, statements: tuple, wanted: int, offset: int) -> None:
-        self.statements, self.wanted, self.offset = statements, wanted, offset
+    The scans are taken each version's first half first (en 0, zh, en 1): an English word's
+    Chinese scan finds nothing at once and its taker goes on to the second half, and a name's
+    first half's taker goes on to the second while the other scans the Chinese version. Without
+    `here`, the calling connection lists the matches meanwhile, and takes what is left when it
+    needs the page (`top`); with `here`, it scans from the start. A scan whose helper failed is
+    put back for the others."""
+
+    def __init__(self, statements: tuple, wanted: int, offset: int, here: bool = False) -> None:
+        self.statements, self.wanted, self.offset, self.here = statements, wanted, offset, here
+        scans = statements[0]
         self._guard = threading.Lock()
-        self._scanned: dict[int, list[tuple[int, int]]] = {}  # a group's rows, once scanned
+        # (each version's first half first, then the second halves)
+        self._todo = sorted(range(len(scans)), key=lambda i: (scans[i][1], scans[i][0]))
+        self._scanned: dict[int, list[tuple]] = {}  # a scan's rows, once scanned
         self._top: tuple | None = None
-        versions = list(range(len(statements[0])))
+        self._discarded = False
+        helpers = min(concurrent.HELPERS, len(scans) - (1 if here else 0))
         jobs = None
-        if len(versions) > 1:
-            self.groups = [[i] for i in versions]
-            jobs = concurrent.submit_all(
-                [lambda cursor, g=g: self._scan(cursor, g) for g in range(len(self.groups))]
-            )
-        if jobs is None:  # one helper (or none): all the scans on it
-            self.groups = [versions]
-            job = concurrent.submit(lambda cursor: self._scan(cursor, 0))
-            jobs = [job] if job is not None else []
-        self.jobs: list[concurrent.Job] = jobs
+        if helpers > 1:
+            jobs = concurrent.submit_all([self._work] * helpers)
+        if jobs is None and helpers > 0:
+            job = concurrent.submit(self._work)
+            jobs = [job] if job is not None else None
+        self.jobs: list[concurrent.Job] = jobs or []
 
-    def _scan(self, cursor, group: int) -> None:
-        scans = self.statements[0]
-        rows = _rum_scan(cursor, [scans[i] for i in self.groups[group]])
-        with self._guard:
-            self._scanned[group] = rows
-            last = len(self._scanned) == len(self.groups)
-        if last:  # every scan done: the candidates' scores here too
-            top = _rum_top(cursor, self.statements, self.wanted, self.offset, self._rows())
+    def _work(self, cursor, alone: bool = False) -> tuple | None:
+        """Take scans until none is left (`alone`, with no helper to share them with: all in
+        one statement); the candidates' scores (`_rum_top`) after the last."""
+        while True:
             with self._guard:
-                self._top = top
+                if not self._todo or self._discarded:
+                    return None
+                taken = self._todo if alone else self._todo[:1]
+                self._todo = [] if alone else self._todo[1:]
+            try:
+                rows = _rum_scan(cursor, [self.statements[0][i] for i in taken])
+            except Exception:
+                with self._guard:  # for another connection
+                    self._todo = taken + self._todo
+                raise
+            with self._guard:
+                for i in taken:
+                    self._scanned[i] = [row for row in rows if row[:2] == self.statements[0][i][:2]]
+                last = len(self._scanned) == len(self.statements[0])
+            if last:
+                top = _rum_top(cursor, self.statements, self.wanted, self.offset, self._rows())
+                with self._guard:
+                    self._top = top
+                return top
 
-    def _rows(self) -> list[tuple[int, int]]:
-        return [row for group in sorted(self._scanned) for row in self._scanned[group]]
+    def _rows(self) -> list[tuple]:
+        return [row for scan in sorted(self._scanned) for row in self._scanned[scan]]
 
     def top(self, cursor) -> tuple:
         """What `_rum_top` gives, from what the helpers did and the rest done here."""
+        found = self._work(cursor, alone=not self.jobs)
+        if found is not None:
+            return found
         for job in self.jobs:
-            job.result()  # (None where it failed: its part is done below)
+            job.result()  # (None where it failed: its scan is back in the list)
         with self._guard:
             if self._top is not None:
                 return self._top
-            for group, members in enumerate(self.groups):
-                if group not in self._scanned:
-                    self._scanned[group] = _rum_scan(
-                        cursor, [self.statements[0][i] for i in members]
-                    )
+        found = self._work(cursor, alone=True)
+        if found is not None:
+            return found
+        with self._guard:  # (every scan done; the scores, where a helper's failed)
             rows = self._rows()
         return _rum_top(cursor, self.statements, self.wanted, self.offset, rows)
 
     def discard(self) -> None:
+        with self._guard:
+            self._discarded = True
         for job in self.jobs:
             job.discard()
 
 
-def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple[str, list]], str, list]:
+def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple], str, list]:
     """The RUM page's statements, built from the query alone (not from its listing, so that
-    they can run while it is made): each searched version's scan for its best `wanted` matches
-    of the words in its index's order (with RUM_SCAN's settings; `_rum_scan` runs them); and
-    the candidates' whole scores, whose last parameter (their ids) `_rum_top` adds."""
+    they can run while it is made): each searched version's scans for its best `wanted` matches
+    of the words in its index's order (with RUM_SCAN's settings; `_rum_scan` runs them), as
+    (version, part, sql, params) — one scan a version, or one a half where its index is in
+    halves (migration 0023); and the candidates' whole scores, whose last parameter (their ids)
+    `_rum_top` adds."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
     # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
     # filter the scan reads further down the order, still without reading any vector.
-    parts: list[str] = []
-    part_params: list[list] = []
+    scans: list[tuple] = []
     for i, code in enumerate(query.languages):
         # The words vector as the RUM index holds it (migration 0018): only these scans write
         # it so, and no other statement is planned on a RUM index.
@@ -2064,33 +2097,65 @@ def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple[str, list]], 
             sql, match_params = query.match(code, pairs=False, words=column)
             where.append(sql)
             where_params += match_params
-        parts.append(
-            f"(SELECT {i}, a.id FROM {TABLE} a WHERE {' AND '.join(where)} "
-            f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s)"
-        )
-        part_params.append([*where_params, words, wanted])
+        parts = rum_parts(code)
+        for part in range(parts):
+            # (a half's condition as its partial index states it; the distance, which the
+            # index computed for its order, merges the halves)
+            half = [f"a.id %% {parts} = {part}"] if parts > 1 else []
+            scans.append(
+                (
+                    i,
+                    part,
+                    f"(SELECT {i}, {part}, a.id, {column} <=> to_tsquery('{CONFIG}', %s) "
+                    f"FROM {TABLE} a WHERE {' AND '.join([*where, *half])} "
+                    f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s)",
+                    [words, *where_params, words, wanted],
+                )
+            )
     rank_sql, rank_params = query.rank()
     return (
-        list(zip(parts, part_params, strict=True)),
+        scans,
         f"SELECT a.id, {rank_sql}, a.original_published_on FROM {TABLE} a "
         "WHERE a.id = ANY(%s::bigint[])",
         rank_params,
     )
 
 
-def _rum_scan(cursor, scans: list[tuple[str, list]]) -> list[tuple[int, int]]:
-    """(version, id) of these scans of `_rum_statements` in their index's order, in one
-    statement."""
-    sql = " UNION ALL ".join(sql for sql, _params in scans)
-    return _fetch(cursor, sql, [p for _sql, params in scans for p in params], RUM_SCAN)
+def _rum_scan(cursor, scans: list[tuple]) -> list[tuple]:
+    """(version, part, id, distance) of these scans of `_rum_statements`, each in its index's
+    order, in one statement."""
+    sql = " UNION ALL ".join(scan[2] for scan in scans)
+    return _fetch(cursor, sql, [p for scan in scans for p in scan[3]], RUM_SCAN)
+
+
+def _rum_orders(rows: list[tuple], wanted: int) -> dict[int, list[int]]:
+    """Each version's ids in its RUM order, from `_rum_scan`'s rows: a version in halves has
+    its halves merged by distance (ties: the first half first, each half in its own order),
+    the first `wanted` of them."""
+    parts: dict[int, dict[int, list[tuple]]] = {}
+    for version, part, pk, distance in rows:
+        parts.setdefault(version, {}).setdefault(part, []).append((distance, pk))
+    orders: dict[int, list[int]] = {}
+    for version, halves in parts.items():
+        if len(halves) == 1:
+            orders[version] = [pk for _distance, pk in next(iter(halves.values()))]
+            continue
+        merged = [
+            (distance, part, position, pk)
+            for part, found in halves.items()
+            for position, (distance, pk) in enumerate(found)
+        ]
+        merged.sort()
+        orders[version] = [pk for *_order, pk in merged[:wanted]]
+    return orders
 
 
 def _rum_top(
     cursor,
-    statements: tuple[list[tuple[str, list]], str, list],
+    statements: tuple[list[tuple], str, list],
     wanted: int,
     offset: int = 0,
-    scanned: list[tuple[int, int]] | None = None,
+    scanned: list[tuple] | None = None,
 ) -> tuple:
     """Run `_rum_statements` (the scans where they are not `scanned` already): (candidates: id →
     its best position in a version's order, whether some version has more matches of the words
@@ -2101,13 +2166,12 @@ def _rum_top(
     the Chinese versions), its order is the page's: only the page's slice of it (from `offset`)
     is scored — page 500 of a common word scored 20 candidates, not 10,000."""
     scans, rank_sql, rank_params = statements
-    found: dict[int, list[int]] = {}  # version → its ids in the index's order
-    for i, pk in _rum_scan(cursor, scans) if scanned is None else scanned:
-        found.setdefault(i, []).append(pk)
+    rows = _rum_scan(cursor, scans) if scanned is None else scanned
+    # (a version in halves has more than `wanted` matches where either half has `wanted`)
+    full = any(n == wanted for n in Counter(row[:2] for row in rows).values())
+    found = _rum_orders(rows, wanted)
     candidates: dict[int, int] = {}
-    full = False
     for version_ids in found.values():
-        full = full or len(version_ids) == wanted
         for position, pk in enumerate(version_ids):
             candidates[pk] = min(position, candidates.get(pk, position))
     scored: list = []
@@ -2125,14 +2189,15 @@ def _database_key() -> tuple:
     return (settings.get("HOST"), settings.get("PORT"), settings.get("NAME"))
 
 
-_RUM_LANGUAGES: dict[tuple, frozenset[str]] = {}
+_RUM_INDEXES: dict[tuple, dict[str, int]] = {}
 
 
-def rum_languages() -> frozenset[str]:
-    """The languages whose words vector has a RUM index in this database (migration 0012 makes
-    them where the server has the extension), looked up once per database and process."""
+def _rum_indexes() -> dict[str, int]:
+    """language → how many parts its words vector's RUM index is in (1, or RUM_HALVES where
+    migration 0023 split it), for the languages with one in this database (migration 0012
+    makes them where the server has the extension); looked up once per database and process."""
     key = _database_key()
-    if key not in _RUM_LANGUAGES:
+    if key not in _RUM_INDEXES:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
@@ -2140,10 +2205,24 @@ def rum_languages() -> frozenset[str]:
                 [TABLE],
             )
             names = {row[0] for row in cursor.fetchall()}
-        _RUM_LANGUAGES[key] = frozenset(
-            code for code in language_codes() if rum_index_name(code) in names
-        )
-    return _RUM_LANGUAGES[key]
+        found = {}
+        for code in language_codes():
+            if rum_index_name(code) in names:
+                found[code] = 1
+            elif all(rum_index_name(code, half) in names for half in range(RUM_HALVES)):
+                found[code] = RUM_HALVES
+        _RUM_INDEXES[key] = found
+    return _RUM_INDEXES[key]
+
+
+def rum_languages() -> frozenset[str]:
+    """The languages whose words vector has a RUM index (whole or in halves)."""
+    return frozenset(_rum_indexes())
+
+
+def rum_parts(language: str) -> int:
+    """How many ordered scans a language's RUM page takes: 2 where its index is in halves."""
+    return _rum_indexes().get(language, 1)
 
 
 # ANALYZE's commonest lexemes of each version's words vector, per database, read again after

@@ -7,6 +7,10 @@ RANK_ALL_WITH_RUM to 0; its answers are compared with ranking every match (the p
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import itertools
+import re
 import threading
 import time
 
@@ -15,7 +19,7 @@ from django.db import OperationalError, connection
 
 from archive import concurrent
 from archive import search as search_module
-from archive.models import language_codes
+from archive.models import RUM_HALVES, language_codes, word_pair_languages
 from archive.search import rum_languages, search
 from tests.test_search import add, all_pages, ids
 
@@ -202,7 +206,16 @@ def test_only_the_rum_page_is_planned_on_a_rum_index(rum, ports, monkeypatch):
         found = dict(cursor.fetchall())
     for code in language_codes():
         words = f"{search_module.RUM_WORDS_FUNCTION}({search_module.search_column(code)})"
-        assert found[search_module.rum_index_name(code)].endswith(f"USING rum ({words})")
+        if code in word_pair_languages():  # in halves by the id's parity (migration 0023)
+            for half in range(RUM_HALVES):
+                definition = found[search_module.rum_index_name(code, half)]
+                assert definition.endswith(
+                    f"USING rum ({words}) WHERE ((id % ({RUM_HALVES})::bigint) = {half})"
+                )
+            assert search_module.rum_parts(code) == RUM_HALVES
+        else:
+            assert found[search_module.rum_index_name(code)].endswith(f"USING rum ({words})")
+            assert search_module.rum_parts(code) == 1
     statements = []
     fetch = search_module._fetch
 
@@ -214,14 +227,14 @@ def test_only_the_rum_page_is_planned_on_a_rum_index(rum, ports, monkeypatch):
     for query, filters in (("港口", {}), ("港口", {"outlet": "harbor-daily"}), ("ships -扩建", {})):
         assert search(query, page_size=20, **filters).plan == "rum"
     scans = [s for s in statements if s[2] is search_module.RUM_SCAN]
-    assert len(scans) == 3 and len(statements) > len(scans)
+    assert len(scans) >= 3 and len(statements) > len(scans)
     with connection.cursor() as cursor:
         for sql, params, settings in statements:
             plan = [line.strip() for (line,) in fetch(cursor, f"EXPLAIN {sql}", params, settings)]
             # ("Index Scan using search_rum_en …", "Bitmap Index Scan on search_rum_en")
             on_rum = [line for line in plan if "Scan" in line and "search_rum_" in line]
-            if settings is search_module.RUM_SCAN:  # each version's scan, its words in the index
-                assert len(on_rum) == len(language_codes())
+            if settings is search_module.RUM_SCAN:  # each scan (a version, or half of one) …
+                assert len(on_rum) == len(re.findall(r"\(SELECT \d+, \d+, a\.id", sql)) >= 1
                 # (an excluded term in the other version is a test of the row: `Query.excluded`)
                 conditions = [plan[plan.index(line) + 1] for line in on_rum]
                 assert all(c.startswith("Index Cond:") for c in conditions)
@@ -291,7 +304,8 @@ def test_rum_scans_run_on_a_second_connection_outside_a_transaction(
     # The facets' values are named (while the helper scans) as they are without it.
     assert beside[0][-1]["outlet"]
     assert all(e["name"] for *_rest, facets in beside for e in facets["outlet"])
-    assert scans_seen and all(name.startswith("yiwen-search") for name in scans_seen)
+    # (each scan on a helper, or on the request's connection where it found one left)
+    assert any(name.startswith("yiwen-search") for name in scans_seen)
     settings.SEARCH_SECOND_CONNECTION = False
     scans_seen.clear()
     assert _answers("港口") == beside
@@ -321,9 +335,10 @@ def test_a_failing_second_connection_leaves_the_statements_to_the_first(
 def test_a_name_in_both_versions_is_scanned_on_two_helpers_at_once(
     rum, ports, scans_seen, monkeypatch, settings
 ):
-    """Where two helpers are free, each version's RUM scan runs on one of them (a name's two
-    scans side by side, not one after the other), the candidates' scores after the last; the
-    answers are those of one connection. Where only one is free, it runs both scans."""
+    """Where two helpers are free, the RUM scans are shared out between them (a name's scans
+    side by side, not one after the other), the candidates' scores after the last; the answers
+    are those of one connection. Where only one is free, it and the request's connection share
+    them."""
     add_a_name_in_both_versions()
     made: list = []
     scans = search_module._RumScans
@@ -342,9 +357,13 @@ def test_a_name_in_both_versions_is_scanned_on_two_helpers_at_once(
     beside = _answers("Graquo")
     assert {plan for *_rest, plan, _facets in beside} == {"rum"}
     page = first_page()
-    assert page.plan == "rum" and len(made) == 1
-    assert len(made[0].jobs) == 2 and made[0].groups == [[0], [1]]
-    assert len(scans_seen) == 2 and all(name.startswith("yiwen-search") for name in scans_seen)
+    scans_made = sum(search_module.rum_parts(code) for code in language_codes())
+    with side_by_side(monkeypatch) as met:
+        page = first_page()
+    assert page.plan == "rum" and len(made) == 1 and len(made[0].jobs) == 2
+    assert met == [True, True]  # the first two scans ran at once, on two connections
+    assert len(scans_seen) == scans_made and len(set(scans_seen)) >= 2
+    assert any(n.startswith("yiwen-search") for n in scans_seen)
 
     helpers_free()
     taken = concurrent.submit(lambda cursor: time.sleep(0.5))  # one helper busy
@@ -353,8 +372,7 @@ def test_a_name_in_both_versions_is_scanned_on_two_helpers_at_once(
     scans_seen.clear()
     again = search("Graquo", page_size=3)
     assert ids(again) == ids(page) and [h.score for h in again.hits] == [h.score for h in page.hits]
-    assert len(made) == 1 and len(made[0].jobs) == 1 and made[0].groups == [[0, 1]]
-    assert scans_seen == [scans_seen[0]] and scans_seen[0].startswith("yiwen-search")
+    assert len(made) == 1 and len(made[0].jobs) == 1 and len(scans_seen) == scans_made
     taken.result()
     assert _answers("Graquo") == beside
 
@@ -364,6 +382,122 @@ def test_a_name_in_both_versions_is_scanned_on_two_helpers_at_once(
     assert _answers("Graquo") == beside
     assert made and all(m.jobs == [] for m in made)
     assert "yiwen-search" not in " ".join(scans_seen)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_english_word_is_scanned_in_two_halves_on_two_connections_at_once(
+    rum, ports, scans_seen, monkeypatch, settings
+):
+    """The English RUM index is in two halves by the parity of the id (migration 0023): a word
+    of the English versions takes two ordered scans, on two connections side by side, merged by
+    their distance. Every page is that of ranking every match, ties included; so it is with a
+    helper busy, with none, and in a filtered query's scans (after the listing: one half on the
+    request's connection, the other on a helper)."""
+    if "en" not in word_pair_languages() or search_module.rum_parts("en") != RUM_HALVES:
+        pytest.skip("no English RUM index in halves")
+    for i in range(6):  # more ids of each parity, ties among them
+        add(
+            f"more-{i}",
+            zh=None,
+            en=(f"Harbour {i}", "Ships left the port. " * (1 + i % 2)),
+            published=f"2019-0{1 + i}-01",
+        )
+    made: list = []
+    scans = search_module._RumScans
+    monkeypatch.setattr(
+        search_module, "_RumScans", lambda *a, **k: made.append(scans(*a, **k)) or made[-1]
+    )
+
+    def pages(**filters):
+        if settings.SEARCH_SECOND_CONNECTION:
+            helpers_free()
+        made.clear()
+        scans_seen.clear()
+        found = all_pages("port", 3, lang="en", **filters)
+        return [(ids(p), [h.score for h in p.hits], p.plan) for p in found]
+
+    def ranked_whole(**filters):
+        monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 1_000)
+        everything = search("port", page_size=100, lang="en", **filters)
+        monkeypatch.setattr(search_module, "RANK_ALL_WITH_RUM", 0)
+        assert everything.plan == "rank-all"
+        return ids(everything), [h.score for h in everything.hits]
+
+    beside = pages()
+    assert {plan for *_rest, plan in beside} == {"rum"} and len(beside) >= 4
+    # (a job a helper, once both are free; the next page may find one still finishing)
+    assert len(made[0].jobs) == 2 and all(len(m.statements[0]) == RUM_HALVES for m in made)
+    found = [pk for page_ids, _scores, _plan in beside for pk in page_ids]
+    assert len(found) == len(set(found))  # the pages are disjoint …
+    whole_ids, whole_scores = ranked_whole()
+    assert sorted(found) == sorted(whole_ids)  # … and hold every match, in the scores' order
+    assert [score for _ids, scores, _plan in beside for score in scores] == whole_scores
+    with side_by_side(monkeypatch) as met:
+        pages()
+    assert met == [True, True]
+
+    helpers_free()
+    taken = concurrent.submit(lambda cursor: time.sleep(0.5))  # one helper busy
+    made.clear()
+    first = search("port", page_size=3, lang="en")
+    assert len(made[0].jobs) == 1
+    assert (ids(first), [h.score for h in first.hits]) == beside[0][:2]
+    taken.result()
+
+    settings.SEARCH_SECOND_CONNECTION = False  # no helper: both halves here
+    assert pages() == beside
+    assert scans_seen and "yiwen-search" not in " ".join(scans_seen)
+    settings.SEARCH_SECOND_CONNECTION = True
+
+    # A filtered query's scans, run after the listing (`_rum_page`).
+    monkeypatch.setattr(search_module, "_rum_pays", lambda *a: True)
+    monkeypatch.setattr(search_module, "RUM_FILTERED_MAX", 1_000)
+    filtered = pages(year=2019)
+    assert {plan for *_rest, plan in filtered} == {"rum"}
+    assert made[0].here and len(made[0].jobs) == 1
+    assert [score for _ids, scores, _plan in filtered for score in scores] == ranked_whole(
+        year=2019
+    )[1]
+    with side_by_side(monkeypatch) as met:
+        pages(year=2019)
+    assert met == [True, True]
+
+
+def test_the_english_rum_index_goes_into_halves_and_back(rum, ports, monkeypatch):
+    """Migration 0023 and its reverse: the English RUM index whole, or in two halves by the
+    parity of the id; search reads which (once per process: forgotten here) and answers the
+    same either way."""
+    if "en" not in word_pair_languages():
+        pytest.skip("no English word-pairs index")
+    migration = importlib.import_module("archive.migrations.0023_rum_english_in_halves")
+
+    def migrated(forward: bool) -> set[str]:
+        with connection.cursor() as cursor:  # (the articles' deferred checks, before the DDL)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with connection.schema_editor() as editor:
+            migration._split(forward)(None, editor)
+        monkeypatch.setattr(search_module, "_RUM_INDEXES", {})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%USING rum%'")
+            return {name for (name,) in cursor.fetchall()}
+
+    def answers():
+        pages = all_pages("port", 3, lang="en")
+        assert {p.plan for p in pages} == {"rum"}
+        return sorted(pk for p in pages for pk in ids(p)), [h.score for p in pages for h in p.hits]
+
+    halves = answers()
+    assert search_module.rum_parts("en") == RUM_HALVES
+    assert migrated(False) == {search_module.rum_index_name(code) for code in language_codes()}
+    assert search_module.rum_parts("en") == 1
+    assert answers() == halves
+    assert migrated(True) == {
+        search_module.rum_index_name(code, half)
+        for code in word_pair_languages()
+        for half in range(RUM_HALVES)
+    } | {search_module.rum_index_name(code) for code in rum_languages() - {*word_pair_languages()}}
+    assert search_module.rum_parts("en") == RUM_HALVES
+    assert answers() == halves
 
 
 @pytest.mark.django_db(transaction=True)
@@ -389,6 +523,31 @@ def test_inside_a_transaction_everything_runs_on_its_connection(rum, ports, scan
     assert not concurrent.available()
     assert search("港口", page_size=20).plan == "rum"
     assert scans_seen == [threading.current_thread().name]
+
+
+@contextlib.contextmanager
+def side_by_side(monkeypatch):
+    """While inside: the first two RUM scans wait for each other (for up to 10 s), and whether
+    they met is recorded, True or False, in the list yielded."""
+    met: list[bool] = []
+    barrier = threading.Barrier(2, timeout=10)
+    scan = search_module._rum_scan
+    calls = itertools.count()
+
+    def spy(*args):
+        if next(calls) < 2:
+            try:
+                barrier.wait()
+                met.append(True)
+            except threading.BrokenBarrierError:
+                met.append(False)
+        return scan(*args)
+
+    monkeypatch.setattr(search_module, "_rum_scan", spy)
+    try:
+        yield met
+    finally:
+        monkeypatch.setattr(search_module, "_rum_scan", scan)
 
 
 def helpers_free() -> None:
@@ -436,8 +595,8 @@ def test_no_scan_beside_the_listing_for_a_word_analyze_counted_too_common_for_ru
     assert submitted == [] and scans_seen == []
     monkeypatch.setattr(search_module, "RUM_MAX", 10)  # as many as it has: RUM's, beside
     assert search("港口", page_size=20).plan == "rum"
-    assert len(submitted) == 2  # (a scan a version, each on a helper)
-    assert scans_seen and all(name.startswith("yiwen-search") for name in scans_seen)
+    assert len(submitted) == 2  # (two helpers, sharing the scans with the request's connection)
+    assert scans_seen
 
 
 @pytest.mark.django_db(transaction=True)
