@@ -741,8 +741,8 @@ def _statement_kind(sql: str) -> str:
         return "list"  # the ids of the matches or of a sample (and their facet keys counted)
     if text.startswith("SELECT x, numnode") or text.startswith("SELECT to_tsquery"):
         return "tsquery"
-    if text.startswith("(SELECT 0, a.id"):
-        return "rank"  # the RUM page: each version's best matches in its index's order
+    if re.match(r"\(SELECT \d+, \d+, a\.id", text):
+        return "rank"  # the RUM page: a version's (or half's) best matches in its index's order
     if text.startswith("SELECT a.id, a.external_id") or text.startswith('SELECT "archive_article"'):
         return "rows"  # the page's articles
     if text.startswith("SELECT extract(year"):
