@@ -1992,27 +1992,30 @@ RUM_SCAN = {"enable_bitmapscan": "off", "enable_seqscan": "off"}
 class _RumScans:
     """The RUM page's scans (`_rum_statements`), shared out between the helpers' connections
     (`archive.concurrent`) and the calling one: each takes the next scan not yet taken until
-    none is left, and the one that finishes the last scores the candidates. A version in halves
-    (migration 0023: an English word in 40,000 of 200,000 articles, 12-17 ms in one scan) is
-    scanned on two connections side by side; so are a name's two versions (5-8 ms each).
+    none is left, and the one that finishes the last scores the candidates. The English
+    version's halves (migration 0023: an English word in 40,000 of 200,000 articles, 12-17 ms
+    in one scan) are scanned on two connections side by side; so are a name's two versions
+    (5-8 ms each).
 
-    The scans are taken each version's first half first (en 0, zh, en 1): an English word's
-    Chinese scan finds nothing at once and its taker goes on to the second half, and a name's
-    first half's taker goes on to the second while the other scans the Chinese version. Without
-    `here`, the calling connection lists the matches meanwhile, and takes what is left when it
-    needs the page (`top`); with `here`, it scans from the start. A scan whose helper failed is
-    put back for the others."""
+    The scans are taken a statement at a time: each version's, or for plain English words
+    the English halves apart, the Chinese scan (which finds little) with the second
+    (`_halves_apart`). Without `here`, the calling connection lists the matches meanwhile, and
+    takes what is left when it needs the page (`top`); with `here`, it scans from the start. A
+    statement whose helper failed is put back for the others."""
 
     def __init__(self, statements: tuple, wanted: int, offset: int, here: bool = False) -> None:
         self.statements, self.wanted, self.offset, self.here = statements, wanted, offset, here
         scans = statements[0]
         self._guard = threading.Lock()
-        # (each version's first half first, then the second halves)
-        self._todo = sorted(range(len(scans)), key=lambda i: (scans[i][1], scans[i][0]))
+        # Each statement's scans (`_rum_statements`), the first statement first.
+        self._todo = [
+            [i for i, scan in enumerate(scans) if scan[4] == item]
+            for item in sorted({scan[4] for scan in scans})
+        ]
         self._scanned: dict[int, list[tuple]] = {}  # a scan's rows, once scanned
         self._top: tuple | None = None
         self._discarded = False
-        helpers = min(concurrent.HELPERS, len(scans) - (1 if here else 0))
+        helpers = min(concurrent.HELPERS, len(self._todo) - (1 if here else 0))
         jobs = None
         if helpers > 1:
             jobs = concurrent.submit_all([self._work] * helpers)
@@ -2028,13 +2031,13 @@ class _RumScans:
             with self._guard:
                 if not self._todo or self._discarded:
                     return None
-                taken = self._todo if alone else self._todo[:1]
+                taken = [i for item in self._todo for i in item] if alone else self._todo[0]
                 self._todo = [] if alone else self._todo[1:]
             try:
                 rows = _rum_scan(cursor, [self.statements[0][i] for i in taken])
             except Exception:
                 with self._guard:  # for another connection
-                    self._todo = taken + self._todo
+                    self._todo = [taken, *self._todo]
                 raise
             with self._guard:
                 for i in taken:
@@ -2077,14 +2080,15 @@ def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple], str, list]:
     """The RUM page's statements, built from the query alone (not from its listing, so that
     they can run while it is made): each searched version's scans for its best `wanted` matches
     of the words in its index's order (with RUM_SCAN's settings; `_rum_scan` runs them), as
-    (version, part, sql, params) — one scan a version, or one a half where its index is in
-    halves (migration 0023); and the candidates' whole scores, whose last parameter (their ids)
-    `_rum_top` adds."""
+    (version, part, sql, params, statement) — one scan a version, or one a half where its
+    index is in halves (migration 0023), and which statement of `_RumScans` it is run in; and
+    the candidates' whole scores, whose last parameter (their ids) `_rum_top` adds."""
     words = query.positive.tsquery("words")
     filters, filter_params = query.filters
     # The ordered index scan, not a bitmap of every match sorted afterwards; with a selective
     # filter the scan reads further down the order, still without reading any vector.
     scans: list[tuple] = []
+    apart = _halves_apart(query)
     for i, code in enumerate(query.languages):
         # The words vector as the RUM index holds it (migration 0018): only these scans write
         # it so, and no other statement is planned on a RUM index.
@@ -2110,6 +2114,9 @@ def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple], str, list]:
                     f"FROM {TABLE} a WHERE {' AND '.join([*where, *half])} "
                     f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s)",
                     [words, *where_params, words, wanted],
+                    # the statement it is run in (`_RumScans`): a version's scans together, or
+                    # the halves of the version the words are in apart, the others with the last
+                    (part if code == apart else RUM_HALVES - 1) if apart else i,
                 )
             )
     rank_sql, rank_params = query.rank()
@@ -2119,6 +2126,21 @@ def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple], str, list]:
         "WHERE a.id = ANY(%s::bigint[])",
         rank_params,
     )
+
+
+def _halves_apart(query: Query) -> str | None:
+    """The searched version whose RUM halves are scanned in statements of their own: one in
+    halves where the words are plain Latin words (not names nor acronyms, which Chinese texts
+    hold as written too), so that the other versions' scans find little. Otherwise each
+    version's scans are one statement: an extra statement costs ~0.5-1 ms of round trip and
+    the helper's Python (en-rare at 200k: +1.0 ms mean), which only a long scan repays."""
+    lexemes = [
+        lx.replace("''", "'") for lx in QUOTED_LEXEME.findall(query.positive.tsquery("words"))
+    ]
+    if not lexemes or not all(lx[:1].isalpha() and not has_cjk(lx) for lx in lexemes):
+        return None
+    latin = [c for c in query.languages if c in word_pair_languages() and rum_parts(c) > 1]
+    return latin[0] if len(latin) == 1 else None
 
 
 def _rum_scan(cursor, scans: list[tuple]) -> list[tuple]:
