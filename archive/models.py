@@ -84,6 +84,17 @@ def rum_index_name(language: str, half: int | None = None) -> str:
     return name if half is None else f"{name}_{half}"
 
 
+def rum_indexes_present(cursor, table: str) -> set[str]:
+    """The names of the table's RUM indexes in this database (none where the server has no
+    RUM extension)."""
+    cursor.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = %s AND indexdef ILIKE '%%USING rum%%'",
+        [table],
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
 # Where a version's RUM index is in halves (migration 0023), its articles with even ids are in
 # one and those with odd ids in the other: two ordered scans of half the length each, which
 # the helpers run side by side (`archive.search._RumScans`).

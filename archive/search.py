@@ -96,6 +96,7 @@ from archive.models import (
     language_codes,
     localized,
     rum_index_name,
+    rum_indexes_present,
     search_column,
     search_columns,
     word_pair_languages,
@@ -2221,12 +2222,7 @@ def _rum_indexes() -> dict[str, int]:
     key = _database_key()
     if key not in _RUM_INDEXES:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
-                "AND tablename = %s AND indexdef ILIKE '%%USING rum%%'",
-                [TABLE],
-            )
-            names = {row[0] for row in cursor.fetchall()}
+            names = rum_indexes_present(cursor, TABLE)
         found = {}
         for code in language_codes():
             if rum_index_name(code) in names:

@@ -20,6 +20,7 @@ from archive.models import (
     RUM_HALVES,
     RUM_WORDS_FUNCTION,
     rum_index_name,
+    rum_indexes_present,
     search_column,
     word_pair_languages,
 )
@@ -30,12 +31,7 @@ TABLE = "archive_article"
 def _split(forward: bool):
     def run(apps, schema_editor):
         with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
-                "AND tablename = %s AND indexdef ILIKE '%%USING rum%%'",
-                [TABLE],
-            )
-            present = {row[0] for row in cursor.fetchall()}
+            present = rum_indexes_present(cursor, TABLE)
             cursor.execute("SELECT set_config('maintenance_work_mem', '256MB', true)")
             done = False
             for code in word_pair_languages():
