@@ -2013,7 +2013,8 @@ class _RumScans:
             [i for i, scan in enumerate(scans) if scan[4] == item]
             for item in sorted({scan[4] for scan in scans})
         ]
-        self._scanned: dict[int, list[tuple]] = {}  # a scan's rows, once scanned
+        self._rows: list[tuple] = []  # the rows of the scans done (`_rum_scan`'s) …
+        self._done = 0  # … and how many scans that is
         self._top: tuple | None = None
         self._discarded = False
         helpers = min(concurrent.HELPERS, len(self._todo) - (1 if here else 0))
@@ -2041,17 +2042,14 @@ class _RumScans:
                     self._todo = [taken, *self._todo]
                 raise
             with self._guard:
-                for i in taken:
-                    self._scanned[i] = [row for row in rows if row[:2] == self.statements[0][i][:2]]
-                last = len(self._scanned) == len(self.statements[0])
+                self._rows += rows
+                self._done += len(taken)
+                last = self._done == len(self.statements[0])
             if last:
-                top = _rum_top(cursor, self.statements, self.wanted, self.offset, self._rows())
+                top = _rum_top(cursor, self.statements, self.wanted, self.offset, self._rows)
                 with self._guard:
                     self._top = top
                 return top
-
-    def _rows(self) -> list[tuple]:
-        return [row for scan in sorted(self._scanned) for row in self._scanned[scan]]
 
     def top(self, cursor) -> tuple:
         """What `_rum_top` gives, from what the helpers did and the rest done here."""
@@ -2066,9 +2064,8 @@ class _RumScans:
         found = self._work(cursor, alone=True)
         if found is not None:
             return found
-        with self._guard:  # (every scan done; the scores, where a helper's failed)
-            rows = self._rows()
-        return _rum_top(cursor, self.statements, self.wanted, self.offset, rows)
+        # (every scan done; the scores, where a helper's failed)
+        return _rum_top(cursor, self.statements, self.wanted, self.offset, self._rows)
 
     def discard(self) -> None:
         with self._guard:
