@@ -99,8 +99,15 @@ def stale_sample(n: int = 100) -> int:
 
 
 def count_lines(path: Path) -> int:
+    """The records of a corpus file, whose pages are then dropped from the OS page cache: at
+    200k articles its 2 GB would otherwise stay there beside the archive's 20 GB, on a machine
+    of 24 GB, and push the archive's own pages out during the measured pass (the phrase
+    checks' character texts then came from the disk: `"努力一种"`'s listing 34 ms, 11 ms with
+    the file out of the cache)."""
     with open(path, "rb") as fh:
-        return sum(1 for line in fh if line.strip())
+        lines = sum(1 for line in fh if line.strip())
+        os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    return lines
 
 
 def load(path: Path, total: int) -> dict:
