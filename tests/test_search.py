@@ -2159,3 +2159,41 @@ def test_many_listed_matches_are_ranked_in_two_halves_at_once(monkeypatch):
 
     monkeypatch.setattr(concurrent, "submit", lambda job: submit(lambda cursor: 1 / 0))
     assert {q: _ranked_pages(q, 4) for q in alone} == alone
+
+
+def test_a_filtered_words_matches_alone_come_from_the_filters_share(monkeypatch):
+    """`_words_alone`: a filtered query's count over the filters' share of the archive (the
+    planner's estimate of the filters alone), at most the archive; before any ANALYZE, the
+    planner's estimate of the words."""
+    from types import SimpleNamespace
+
+    query = SimpleNamespace(
+        filters=(["a.facet_keys @> %s::varchar[]"], ["{outlet:x}"]), match=lambda: ("words", [])
+    )
+    asked = []
+
+    def estimate(value):
+        return lambda cursor, sql, params: asked.append(sql) or value
+
+    monkeypatch.setattr(search_module, "archive_rows", lambda: 198_683)
+    monkeypatch.setattr(search_module, "_estimate", estimate(4_704))
+    assert search_module._words_alone(None, query, 452) == 19_091
+    assert asked == ["a.facet_keys @> %s::varchar[]"]
+    monkeypatch.setattr(search_module, "_estimate", estimate(0))
+    assert search_module._words_alone(None, query, 452) == 198_683
+    monkeypatch.setattr(search_module, "archive_rows", lambda: 0)
+    monkeypatch.setattr(search_module, "_estimate", estimate(3_944))
+    assert search_module._words_alone(None, query, 452) == 3_944 and asked[-1] == "words"
+
+
+def test_ranking_many_listed_matches_is_weighed_as_two_halves(monkeypatch):
+    """`_rum_pays`: from RANK_SPLIT listed matches on, ranking them costs half (two halves at
+    once): 452 matches of a word in 12,000 articles are ranked, not read from RUM's order."""
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(page=1, page_size=20, count=452)
+    query = SimpleNamespace(one_term=True)
+    # RUM: 12,000 × 0.3 + (20 × 12,000 / 452) × 4 ≈ 5,724 µs; ranking 452 × 20 = 9,040 µs
+    assert not search_module._rum_pays(result, query, 12_000)
+    monkeypatch.setattr(search_module, "RANK_SPLIT", 10**6)
+    assert search_module._rum_pays(result, query, 12_000)
