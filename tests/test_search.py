@@ -2185,6 +2185,22 @@ def test_a_filtered_words_matches_alone_come_from_the_filters_share(monkeypatch)
     monkeypatch.setattr(search_module, "_estimate", estimate(3_944))
     assert search_module._words_alone(None, query, 452) == 3_944 and asked[-1] == "words"
 
+    # A count estimated from a cut listing: the larger of it over the filters' share and the
+    # planner's estimate of the words (right for the commonest words), in one round trip.
+    monkeypatch.setattr(search_module, "archive_rows", lambda: 20_000)
+    monkeypatch.setattr(search_module, "_estimates", lambda cursor, wheres: [2_500, 12_000])
+    assert search_module._words_alone(None, query, 1_000, counted=False) == 12_000
+    monkeypatch.setattr(search_module, "_estimates", lambda cursor, wheres: [1_500, 3_944])
+    assert search_module._words_alone(None, query, 1_000, counted=False) == 13_333
+
+
+def test_estimates_of_several_clauses_in_one_round_trip(archive):
+    clauses = [("a.id > %s", [0]), ("a.id < %s", [0]), ("true", [])]
+    with connection.cursor() as cursor:
+        found = search_module._estimates(cursor, clauses)
+        assert found == [search_module._estimate(cursor, *clause) for clause in clauses]
+    assert len(found) == 3 and all(isinstance(n, int) and n >= 1 for n in found)
+
 
 def test_ranking_many_listed_matches_is_weighed_as_two_halves(monkeypatch):
     """`_rum_pays`: from RANK_SPLIT listed matches on, ranking them costs half (two halves at
