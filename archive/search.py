@@ -1914,9 +1914,8 @@ def _rum_plan(cursor, result, query: Query) -> str | None:
     be many more than its matches; for several words they are the matches). A filtered
     query's scan goes through the matches of its words alone, in RUM's order, until a page
     of them passes the filters: when every match was listed, that is weighed against ranking
-    each listed match (`_rum_pays`, `_words_alone`); when they were too many to list, RUM's
-    order is taken where the words alone have few matches (the planner's estimate), else the
-    head plan."""
+    each listed match (`_rum_pays`); when they were too many to list, RUM's order is taken
+    where the words alone have few matches, else the head plan (both from `_words_alone`)."""
     if result.count > RUM_MAX or (query.exact and result.count <= RANK_ALL_WITH_RUM):
         return None
     if known_matches(query) > RUM_MAX:  # alternatives of common words: their scan is long
@@ -1976,7 +1975,8 @@ def _rum_pays(result, query: Query, alone: int) -> bool:
     for its words without the filters) gets its page more cheaply from RUM's order than by
     ranking every listed match. RUM scores every match of the words and reads its order until
     `page × page_size` of them passed the filters: with a selective filter (a common word in
-    one outlet) that is most of them."""
+    one outlet) that is most of them. From RANK_SPLIT listed matches on, ranking them costs
+    half: they are ranked in two halves at once (`_rank_all`)."""
     wanted = result.page * result.page_size
     scoring = alone * (RUM_SCORE_US if query.one_term else RUM_SCORE_SEVERAL_US)
     rows = min(alone, wanted * alone / max(1, result.count))
