@@ -1949,14 +1949,14 @@ def _words_alone(cursor, query: Query, count: int, *, counted: bool = True) -> i
     planner, who was right, and RUM's order was 3-6 ms slower than the head plan). Before any
     ANALYZE (no table size), the planner's estimate of the words."""
     rows = archive_rows()
-    filters, filter_params = query.filters
-    words = query.match()
     if not rows:
-        return _estimate(cursor, *words)
+        return _estimate(cursor, *query.match())
+    filters, filter_params = query.filters
+    share = (" AND ".join(filters), filter_params)
     if counted:
-        filtered = _estimate(cursor, " AND ".join(filters), filter_params)
+        filtered = _estimate(cursor, *share)
         return min(rows, count * rows // max(1, filtered))
-    filtered, planned = _estimates(cursor, [(" AND ".join(filters), filter_params), words])
+    filtered, planned = _estimates(cursor, [share, query.match()])
     return max(planned, min(rows, count * rows // max(1, filtered)))
 
 
