@@ -1830,10 +1830,13 @@ def _page_ids(
         return _by_date(cursor, query, where_sql, params, limit, offset)
     result.plan = "head-then-date"
     head_rank, head_rank_params = query.rank(head=True)
+    # Only as far as the page's end: a page that the head matches fill needs no more of them,
+    # and one they do not fill has them all, so their number is known (`GraquoSeek 投资` at
+    # 200,000 articles: 2,268 head matches were sorted and sent for 20, 1.5 ms more).
     cursor.execute(
         f"SELECT a.id, {head_rank} AS score FROM {TABLE} a WHERE {head_where} "
-        f"ORDER BY score DESC, {ORDER_BY_DATE}",
-        [*head_rank_params, *head_params],
+        f"ORDER BY score DESC, {ORDER_BY_DATE} LIMIT %s",
+        [*head_rank_params, *head_params, offset + limit],
     )
     head_rows = cursor.fetchall()
     rows = head_rows[offset : offset + limit]

@@ -922,6 +922,37 @@ def test_common_terms_use_the_head_then_date_plan(archive, monkeypatch):
     assert len(page2.hits) == 1 and ids(page2)[0] != ids(search("港口", page_size=1))[0]
 
 
+def test_the_head_plan_reads_its_head_matches_only_as_far_as_the_page(monkeypatch):
+    """The head-then-date plan ranks the head matches (title, summary) only as far as the
+    page's end: a page inside them, one across their end and one past it are the same pages
+    as the whole ranking cut in turn, and no head statement sends more than a page's end."""
+    for i in range(4):
+        add(f"head-{i}", zh=(f"渔船第{i}号", "今天天气很好。"), en=None, published=f"202{i}-05-01")
+        add(f"body-{i}", zh=(f"周报{i}", "港口来了渔船。"), en=None, published=f"202{i}-06-01")
+    monkeypatch.setattr(search_module, "RANK_ALL", 1)
+    monkeypatch.setattr(search_module, "RUM_MAX", 0)  # (with RUM, beyond what it ranks)
+    monkeypatch.setattr(search_module, "_estimate", lambda *args: 0)  # the head: few enough
+    whole = search("渔船", page_size=20)
+    assert whole.plan == "head-then-date"
+    assert ids(whole)[:4] == [f"head-{i}" for i in (3, 2, 1, 0)]
+    assert ids(whole)[4:] == [f"body-{i}" for i in (3, 2, 1, 0)]
+    sent = []
+
+    def head_rows(execute, sql, params, many, context):
+        if "search_head_" in sql and "ORDER BY score" in sql:
+            sent.append(params[-1])
+        return execute(sql, params, many, context)
+
+    pages = []
+    with connection.execute_wrapper(head_rows):
+        for page in (1, 2, 3):
+            found = search("渔船", page=page, page_size=3)
+            assert found.plan == "head-then-date"
+            pages += ids(found)
+    assert pages == ids(whole)
+    assert sent == [3, 6, 9]  # each page's end
+
+
 def test_a_relevance_search_listed_newest_first_says_so(archive, monkeypatch):
     """Where so many pieces match that a plan lists them (or all but the head matches) newest
     first, the page says it: "most relevant" is then not what it shows."""
