@@ -953,6 +953,40 @@ def test_the_head_plan_reads_its_head_matches_only_as_far_as_the_page(monkeypatc
     assert sent == [3, 6, 9]  # each page's end
 
 
+def test_filters_few_enough_to_list_are_listed_without_a_sample(archive, monkeypatch):
+    """Where the facet keys' statistics say the filters alone hold no more articles than a
+    listing takes, the matches are listed straight away: the sample that would first say there
+    are not too many is left out, and the page, count and facets are the same."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_article")
+    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})
+    author = next(k for k in Article.objects.get(external_id="harbor").facet_keys if "author:" in k)
+    slug = author.split(":", 1)[1]
+    within = search_module.filters_within
+    assert within(search_module.Filters(author=slug), 2000)
+    assert not within(search_module.Filters(author=slug), 0)
+    assert not within(search_module.Filters(author="nobody-at-all"), 2000)  # not counted
+    assert not within(search_module.Filters(), 2000)  # no filter
+
+    def listed(**kwargs):
+        statements = []
+
+        def capture(execute, sql, params, many, context):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            result = search("港口", author=slug, **kwargs)
+        sampled = any("s AS MATERIALIZED" in sql for sql in statements)
+        return sampled, (ids(result), result.count, result.count_is_estimate, result.facets)
+
+    sampled, direct = listed()
+    assert not sampled and direct[0] and direct[1] == len(direct[0])
+    monkeypatch.setattr(search_module, "filters_within", lambda *args: False)
+    sampled, with_sample = listed()
+    assert sampled and with_sample == direct
+
+
 def test_a_relevance_search_listed_newest_first_says_so(archive, monkeypatch):
     """Where so many pieces match that a plan lists them (or all but the head matches) newest
     first, the page says it: "most relevant" is then not what it shows."""
