@@ -484,7 +484,7 @@ def test_only_plain_english_words_have_their_halves_scanned_apart(rum, ports, mo
         assert statements, q
         scans = statements[0][0]
         by_statement = {}
-        for version, part, _sql, _params, statement in scans:
+        for version, part, _sql, _params, statement, _gate in scans:
             by_statement.setdefault(statement, []).append((codes[version], part))
         found = sorted(sorted(group) for group in by_statement.values())
         if apart:
@@ -495,6 +495,44 @@ def test_only_plain_english_words_have_their_halves_scanned_apart(rum, ports, mo
             assert found == sorted(
                 [[(c, p) for p in range(search_module.rum_parts(c))] for c in codes]
             ), q
+
+
+def test_a_version_without_the_chinese_characters_is_not_scanned(rum, monkeypatch):
+    """A name with a string of Chinese characters that is no word (的的): the English versions
+    hold the name but hardly ever the characters, and their RUM scan would read every row of
+    the name's order and keep none. A test of the GIN indexes first (`_rum_gate`) leaves that
+    scan out — and not where an English text does hold them. The pages are those without it."""
+    for i in range(3):
+        add(
+            f"zh-{i}",
+            zh=(f"消息{i}", "Senulra 的的确确发布了新模型。" * (1 + i % 2)),
+            en=(f"News {i}", "Senulra released a new model."),
+            published=f"202{i}-05-01",
+        )
+    add("other", zh=("其他", "Senulra 发布了新模型。"), en=("Other", "Senulra did."))
+    scanned: list[str] = []
+    fetch = search_module._fetch
+
+    def spy(cursor, sql, params, settings):
+        if "<=>" in sql and " LIMIT " in sql:  # the RUM scans
+            scanned.append(sql)
+        return fetch(cursor, sql, params, settings)
+
+    monkeypatch.setattr(search_module, "_fetch", spy)
+    english = f"{search_module.RUM_WORDS_FUNCTION}(a.search_en)"
+    result = search("Senulra 的的")
+    assert result.plan == "rum"
+    assert sorted(ids(result)) == ["zh-0", "zh-1", "zh-2"]
+    assert scanned and not any(english in sql for sql in scanned)
+    gated, gate = ids(result), search_module._rum_gate
+    monkeypatch.setattr(search_module, "_rum_gate", lambda *args: None)
+    assert ids(search("Senulra 的的")) == gated
+    monkeypatch.setattr(search_module, "_rum_gate", gate)
+    # An English text quoting the characters: that version is scanned, and found.
+    add("quoted", zh=None, en=("Quoted", "Senulra wrote “的的确确” in a letter."))
+    scanned.clear()
+    result = search("Senulra 的的")
+    assert "quoted" in ids(result) and any(english in sql for sql in scanned)
 
 
 def test_the_english_rum_index_goes_into_halves_and_back(rum, ports, monkeypatch):
