@@ -2207,10 +2207,12 @@ def _rum_gate(query: Query, language: str) -> tuple[str, list] | None:
     has them, so such a scan reads every row of the words' order and keeps none (`Senulra 的的`
     at 200,000 articles: the name in 19,749 English versions, each read and rejected, 85 of a
     query's 94 ms; this test, 0.1 ms, finds the few characters' list empty). Not for the
-    Chinese versions, where the characters are everywhere and the test would be a long bitmap.
-    None where there is nothing to test."""
+    Chinese versions, where the characters are everywhere and the test would be a long bitmap;
+    nor for characters only excluded (`Query.positive` is without them), which the versions
+    hardly hold either: their test would be a bitmap of all the words' matches. None where
+    there is nothing to test."""
     if language not in word_pair_languages() or not any(
-        leaf.op == "chars" and has_cjk(leaf.text) for leaf in _leaves(query.full)
+        leaf.op == "chars" and has_cjk(leaf.text) for leaf in _leaves(query.positive)
     ):
         return None
     match_sql, match_params = query.match(language)

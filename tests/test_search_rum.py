@@ -533,6 +533,13 @@ def test_a_version_without_the_chinese_characters_is_not_scanned(rum, monkeypatc
     scanned.clear()
     result = search("Senulra 的的")
     assert "quoted" in ids(result) and any(english in sql for sql in scanned)
+    # Characters only excluded: no test first (every version lacks them: no use).
+    gates: list = []
+    monkeypatch.setattr(
+        search_module, "_rum_gate", lambda *args: gates.append(gate(*args)) or gates[-1]
+    )
+    assert "quoted" not in ids(search("Senulra -的的"))
+    assert gates and not any(gates)
 
 
 def test_the_english_rum_index_goes_into_halves_and_back(rum, ports, monkeypatch):
