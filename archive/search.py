@@ -2339,18 +2339,18 @@ def rum_parts(language: str) -> int:
 # ANALYZE's commonest lexemes of each version's words vector, per database, read again after
 # ELEMENT_STATS_TTL seconds (ANALYZE itself runs after large writes, not per search).
 ELEMENT_STATS_TTL = 600.0
-_ELEMENT_STATS: dict[tuple, tuple[float, dict[str, dict[str, int]], int]] = {}
-FACET_KEYS = "facet_keys"  # (the column's statistics, beside the languages': `facet_key_rows`)
+_ELEMENT_STATS: dict[tuple, tuple[float, dict[str, dict[str, int]], int, dict[str, int]]] = {}
+FACET_KEYS = "facet_keys"  # the column, whose statistics are read with the vectors' ones
 
 
-def _element_stats() -> tuple[dict[str, dict[str, int]], int]:
-    """`common_lexemes` (and under FACET_KEYS, `facet_key_rows`) and `archive_rows`, read in
-    one statement per database and ELEMENT_STATS_TTL."""
+def _element_stats() -> tuple[dict[str, dict[str, int]], int, dict[str, int]]:
+    """`common_lexemes`, `archive_rows` and `facet_key_rows`, read in one statement per
+    database and ELEMENT_STATS_TTL."""
     key = _database_key()
     now = time.monotonic()
     cached = _ELEMENT_STATS.get(key)
     if cached is not None and now - cached[0] < ELEMENT_STATS_TTL:
-        return cached[1], cached[2]
+        return cached[1:]
     columns = {search_column(code): code for code in language_codes()}
     columns[FACET_KEYS] = FACET_KEYS
     with connection.cursor() as cursor:
@@ -2372,8 +2372,9 @@ def _element_stats() -> tuple[dict[str, dict[str, int]], int]:
                 for lexeme, share in zip(elements, shares[: len(elements)], strict=True)
             }
     table_rows = max(0, int(max((row[3] or 0 for row in rows), default=0)))
-    _ELEMENT_STATS[key] = (now, found, table_rows)
-    return found, table_rows
+    facet_keys = found.pop(FACET_KEYS)
+    _ELEMENT_STATS[key] = (now, found, table_rows, facet_keys)
+    return found, table_rows, facet_keys
 
 
 def common_lexemes() -> dict[str, dict[str, int]]:
@@ -2381,14 +2382,14 @@ def common_lexemes() -> dict[str, dict[str, int]]:
     ANALYZE last counted them (`pg_stats`' most common elements, at most 1,000 a column, times
     the table's rows); empty before any ANALYZE. A word in a quarter of the archive is among
     them whatever the archive's size."""
-    return {code: found for code, found in _element_stats()[0].items() if code != FACET_KEYS}
+    return _element_stats()[0]
 
 
 def facet_key_rows() -> dict[str, int]:
     """{facet key: articles holding it} as ANALYZE last counted them, for the keys among the
     column's most common elements (at most 1,000: at 200,000 articles, every outlet, author,
     translator, year and sample share); empty before any ANALYZE."""
-    return _element_stats()[0].get(FACET_KEYS, {})
+    return _element_stats()[2]
 
 
 def filters_within(filters: Filters, limit: int) -> bool:
