@@ -399,6 +399,7 @@ def search(
             )
         )
         query.dates = filters.date_range()  # for walks of the date index
+        query.exclusion_candidates = exclusion_candidates(query)
         match_sql, match_params = query.match()
         where_sql = " AND ".join([match_sql, *where])
         where_params = [*match_params, *params]
@@ -708,6 +709,12 @@ class Query:
     # The query's Chinese terms as they stand in a text (a query of characters only is ranked
     # by where they stand: `literal_score`)
     literals: tuple[str, ...] = ()
+    # Each leaf's tsquery text (of `full` and `excluded`) as PostgreSQL reads it
+    parsed: dict[str, str] = field(default_factory=dict)
+    # Up to how many of the query's own candidates the listing tests for its excluded terms row
+    # by row, rather than listing every article that holds one (`exclusion_candidates`); 0: the
+    # whole list.
+    exclusion_candidates: int = 0
 
     @property
     def ranked_by_rum(self) -> bool:
@@ -794,6 +801,7 @@ class Query:
             excluded=_prune(excluded, empty),
             lexemes=found[words][1] if words else "",
             rum=rum_languages(),
+            parsed=parsed,
         )
         return query, fingerprint
 
@@ -835,7 +843,7 @@ class Query:
         if self.listing:
             return f"(a.id NOT IN (SELECT id FROM {EXCLUDED_CTE}) AND {sql})", params
         others = [
-            _render(self.excluded, code, pairs=False, rows=True)
+            _render(_cheap_first(self.excluded), code, pairs=False, rows=True)
             for code in self.languages
             if code != language or self.exclude_own
         ]
@@ -847,13 +855,38 @@ class Query:
 
     def excluded_list(self) -> tuple[str, list] | None:
         """The listing statement's CTE of the articles that hold an excluded term in a searched
-        version, from the GIN indexes (named EXCLUDED_CTE; `_listing`)."""
+        version, from the GIN indexes (named EXCLUDED_CTE; `_listing`). With
+        `exclusion_candidates`, of the query's own candidates only (its match in any version
+        with the filters, without the exclusions: what the listing's parts can list), tested
+        row by row where they are no more than that; else, as without, all of them."""
         if self.excluded is None:
             return None
         found = [_render(self.excluded, code, pairs=False) for code in self.languages]
+        listed = "(" + " OR ".join(sql for sql, _ in found) + ")"
+        listed_params = [p for _, params in found for p in params]
+        if not self.exclusion_candidates:
+            return f"SELECT a.id FROM {TABLE} a WHERE {listed}", listed_params
+        own = [_render(self.full, code, listing=True) for code in self.languages]
+        where, where_params = self.filters
+        excluded = _cheap_first(self.excluded)
+        tested = [_render(excluded, code, pairs=False, rows=True) for code in self.languages]
+        limit = self.exclusion_candidates
+        few = "(SELECT count(*) FROM c) <= %s"
         return (
-            f"SELECT a.id FROM {TABLE} a WHERE " + " OR ".join(sql for sql, _ in found),
-            [p for _, params in found for p in params],
+            f"WITH c AS MATERIALIZED (SELECT a.id FROM {TABLE} a WHERE "
+            + " AND ".join(["(" + " OR ".join(sql for sql, _ in own) + ")", *where])
+            + f" LIMIT %s) SELECT a.id FROM {TABLE} a WHERE {listed} AND NOT {few} "
+            f"UNION ALL SELECT a.id FROM {TABLE} a WHERE a.id = ANY(ARRAY(SELECT id FROM c)) "
+            f"AND {few} AND (" + " OR ".join(sql for sql, _ in tested) + ")",
+            [
+                *(p for _, params in own for p in params),
+                *where_params,
+                limit + 1,
+                *listed_params,
+                limit,
+                limit,
+                *(p for _, params in tested for p in params),
+            ],
         )
 
     def for_listing(self, filters: Filters) -> tuple[tuple[str, list], list[tuple[str, list]]]:
@@ -1241,6 +1274,13 @@ def _render(
         return f"coalesce(a.{column} @@ to_tsquery('{CONFIG}', %s), false)", [match.text]
     if match.op == "chars":
         return _render_characters(match, language, rows=rows)
+    if match.op == "not":
+        # Never an index's condition, always a test on rows: of characters in the version's
+        # text rather than its characters vector, and before the words (`_cheap_first`).
+        sql, params = _render(
+            _cheap_first(match.children[0]), language, pairs=pairs, rows=True, words=words
+        )
+        return f"NOT coalesce({sql}, false)", params
     if match.op == "pairs":
         if not pairs or language not in word_pair_languages():
             if not match.children:
@@ -1285,10 +1325,22 @@ def _render(
             for child, (sql, child_params) in zip(match.children, parts, strict=True)
         ]
     params = [p for _, child_params in parts for p in child_params]
-    if match.op == "not":
-        return f"NOT coalesce({parts[0][0]}, false)", params
     joiner = " AND " if match.op == "and" else " OR "
     return "(" + joiner.join(sql for sql, _ in parts) + ")", params
+
+
+def _cheap_first(match: Match) -> Match:
+    """The match with the characters first in each OR, for a test on rows: PostgreSQL tests an
+    OR's terms in order and stops at the first true one, and a version's characters text
+    (`_render_characters` with `rows`: ~4.5 kB in the row of its own table) is read faster than
+    its words vector (~10 kB in TOAST) — an excluded 中国 is found in either in nine articles in
+    ten, and each reads it once."""
+    if match.is_leaf:
+        return match
+    children = tuple(_cheap_first(child) for child in match.children)
+    if match.op == "or":
+        children = tuple(sorted(children, key=lambda child: child.op != "chars"))
+    return replace(match, children=children)
 
 
 def _phrase_of_common_words(match: Match, language: str) -> bool:
@@ -2339,19 +2391,24 @@ def rum_parts(language: str) -> int:
 # ANALYZE's commonest lexemes of each version's words vector, per database, read again after
 # ELEMENT_STATS_TTL seconds (ANALYZE itself runs after large writes, not per search).
 ELEMENT_STATS_TTL = 600.0
-_ELEMENT_STATS: dict[tuple, tuple[float, dict[str, dict[str, int]], int, dict[str, int]]] = {}
+_ELEMENT_STATS: dict[
+    tuple, tuple[float, dict[str, dict[str, int]], int, dict[str, int], dict[str, dict[str, int]]]
+] = {}
 FACET_KEYS = "facet_keys"  # the column, whose statistics are read with the vectors' ones
 
 
-def _element_stats() -> tuple[dict[str, dict[str, int]], int, dict[str, int]]:
-    """`common_lexemes`, `archive_rows` and `facet_key_rows`, read in one statement per
-    database and ELEMENT_STATS_TTL."""
+def _element_stats() -> tuple[
+    dict[str, dict[str, int]], int, dict[str, int], dict[str, dict[str, int]]
+]:
+    """`common_lexemes`, `archive_rows`, `facet_key_rows` and `common_characters`, read in one
+    statement per database and ELEMENT_STATS_TTL."""
     key = _database_key()
     now = time.monotonic()
     cached = _ELEMENT_STATS.get(key)
     if cached is not None and now - cached[0] < ELEMENT_STATS_TTL:
         return cached[1:]
     columns = {search_column(code): code for code in language_codes()}
+    characters = {search_column(code, chars=True): code for code in language_codes()}
     columns[FACET_KEYS] = FACET_KEYS
     with connection.cursor() as cursor:
         cursor.execute(
@@ -2360,21 +2417,26 @@ def _element_stats() -> tuple[dict[str, dict[str, int]], int, dict[str, int]]:
             "AND c.relnamespace = to_regnamespace(s.schemaname) "
             "WHERE s.schemaname = current_schema() AND s.tablename = %s "
             "AND s.attname = ANY(%s)",
-            [TABLE, list(columns)],
+            [TABLE, [*columns, *characters]],
         )
         rows = cursor.fetchall()
     found: dict[str, dict[str, int]] = {code: {} for code in columns.values()}
+    chars_found: dict[str, dict[str, int]] = {code: {} for code in characters.values()}
     for column, elements, shares, tuples in rows:
         if elements and shares and tuples and tuples > 0:
             # The shares hold three more values (their minimum, maximum and nulls' share).
-            found[columns[column]] = {
+            counted = {
                 lexeme: int(share * tuples)
                 for lexeme, share in zip(elements, shares[: len(elements)], strict=True)
             }
+            if column in characters:
+                chars_found[characters[column]] = counted
+            else:
+                found[columns[column]] = counted
     table_rows = max(0, int(max((row[3] or 0 for row in rows), default=0)))
     facet_keys = found.pop(FACET_KEYS)
-    _ELEMENT_STATS[key] = (now, found, table_rows, facet_keys)
-    return found, table_rows, facet_keys
+    _ELEMENT_STATS[key] = (now, found, table_rows, facet_keys, chars_found)
+    return found, table_rows, facet_keys, chars_found
 
 
 def common_lexemes() -> dict[str, dict[str, int]]:
@@ -2383,6 +2445,13 @@ def common_lexemes() -> dict[str, dict[str, int]]:
     the table's rows); empty before any ANALYZE. A word in a quarter of the archive is among
     them whatever the archive's size."""
     return _element_stats()[0]
+
+
+def common_characters() -> dict[str, dict[str, int]]:
+    """Language → {character or pair: articles whose characters vector holds it}, as
+    `common_lexemes` for the words (a character or pair in a third of the archive is among them
+    at 20,000 articles)."""
+    return _element_stats()[3]
 
 
 def facet_key_rows() -> dict[str, int]:
@@ -2418,6 +2487,51 @@ def archive_rows() -> int:
 TSQUERY_TOKEN = re.compile(QUOTED_LEXEME.pattern + r"(?::[*A-D]+)?|<->|<\d+>|[&|!()]")
 
 
+# An article's test for an excluded term in every searched version (its characters text, or its
+# words vector where the text has none of it) costs what listing this many of the articles that
+# hold it from the GIN indexes does (20,000 articles: snow -中国, 851 candidates tested in ~7
+# ms, where listing the 19,000 articles with 中国 took ~20).
+EXCLUSION_ROW_COST = 8
+EXCLUSION_CANDIDATES_MIN = 500  # fewer: the list is a few ms at most
+
+
+def exclusion_candidates(query: Query) -> int:
+    """Up to how many of the query's own candidates the listing tests for its excluded terms
+    row by row (`Query.excluded_list`): as many as cost what listing every article holding one
+    would, where ANALYZE's statistics say they are that common (中国 -excluded is 19 articles in
+    20, ~250 ms to list at 200,000 articles, whatever the query: a rare word's few hundred
+    candidates are tested in a few ms). 0, the whole list, where they are not known to be
+    common, where the query's own words are known to be commoner than that, or where its match
+    checks positions (a phrase's candidates are checked in their rows, and would be twice)."""
+    if query.excluded is None or any(
+        leaf.positions or leaf.op == "pairs" or "<" in leaf.text for leaf in _leaves(query.full)
+    ):
+        return 0
+    limit = _excluded_rows(query) // EXCLUSION_ROW_COST
+    if limit < EXCLUSION_CANDIDATES_MIN or known_matches(query) > limit:
+        return 0
+    return limit
+
+
+def _excluded_rows(query: Query) -> int:
+    """At least how many articles hold an excluded term in a searched version, as far as
+    ANALYZE's commonest lexemes and characters tell (0 where none of them is among those)."""
+    counted = {"words": common_lexemes(), "chars": common_characters()}
+
+    def rows(match: Match, code: str) -> int:
+        if match.is_leaf:
+            found = counted.get(match.op, {}).get(code, {})
+            tokens = tsquery_tokens(query.parsed.get(match.text, match.text))
+            return _tsquery_matches(tokens, lambda lexeme: found.get(lexeme, 0), lower=True)
+        if match.op == "or":
+            return max(rows(child, code) for child in match.children)
+        return 0  # all of several terms, or none: nothing known for certain
+
+    if query.excluded is None:
+        return 0
+    return max((rows(query.excluded, code) for code in query.languages), default=0)
+
+
 def tsquery_tokens(text: str) -> list[str]:
     return [token.group() for token in TSQUERY_TOKEN.finditer(text)]
 
@@ -2443,9 +2557,11 @@ def known_matches(query: Query) -> int:
     return _tsquery_matches(tsquery_tokens(query.lexemes), count)
 
 
-def _tsquery_matches(tokens: list[str], count) -> int:
+def _tsquery_matches(tokens: list[str], count, *, lower: bool = False) -> int:
     """`known_matches` of a tsquery's tokens, by PostgreSQL's precedence (! binds tighter than
-    a phrase's <->, which binds tighter than &, then |); each lexeme's `count`."""
+    a phrase's <->, which binds tighter than &, then |); each lexeme's `count`. With `lower`,
+    at least how many articles it matches, as far as the counts tell: the most of any
+    alternative's, and nothing known of words together (a & b, a <-> b, a & !b)."""
     at = 0
 
     def peek() -> str:
@@ -2459,7 +2575,7 @@ def _tsquery_matches(tokens: list[str], count) -> int:
             found.append(all_of())
         if all(n is None for n in found):
             return None
-        return sum(n or 0 for n in found)
+        return (max if lower else sum)(n or 0 for n in found)
 
     def all_of() -> int | None:  # a & b, a <-> b: the rarest word drives the scan
         nonlocal at
@@ -2467,6 +2583,8 @@ def _tsquery_matches(tokens: list[str], count) -> int:
         while peek() == "&" or peek().startswith("<"):
             at += 1
             found.append(operand())
+        if lower and len(found) > 1:
+            return 0
         required = [n for n in found if n is not None]
         return min(required) if required else None
 

@@ -772,6 +772,115 @@ def test_an_excluded_term_in_any_version_excludes_the_piece(archive, monkeypatch
     assert set(ids(search("Qorvane -融资"))) == {"funding", "model", "english-only"}
 
 
+def test_an_excluded_term_far_commoner_than_the_matches_is_tested_on_their_rows(
+    archive, monkeypatch
+):
+    """Where ANALYZE counts an excluded term in many articles (中国 in nine in ten), the
+    listing's list of the articles holding it is made of the query's own candidates, each
+    tested in its rows, where they are few enough (`exclusion_candidates`): listing every
+    article with 中国 took ~250 ms at 200,000 articles, whatever the query. Beyond that many
+    candidates, or for a phrase, the whole list, as before; the pages are the same."""
+    add(
+        "funding",
+        zh=("Qorvane融资", "Qorvane完成新一轮融资。"),
+        en=("Qorvane raises money", "Qorvane closed a new round on Tuesday."),
+    )
+    add(
+        "model",
+        zh=("Qorvane发布模型", "Qorvane发布了新模型。"),
+        en=("Qorvane releases a model", "Qorvane released a new model."),
+    )
+    add("english-only", en=("Qorvane funding", "Qorvane raised new funding."))
+    queries = [
+        ("Qorvane -融资", {}),
+        ("Qorvane -Tuesday", {}),
+        ("Qorvane -融资 -发布", {}),
+        ("Qorvane -融", {}),  # a character
+        ("融资 -Tuesday", {}),
+        ("Qorvane -融资", {"lang": "en"}),
+        ("Qorvane -融资", {"lang": "zh-hans"}),
+        ("Qorvane -融资", {"outlet": "harbor-daily"}),
+        ("港口 -芯片", {}),
+    ]
+
+    def run(query, kwargs):
+        statements = []
+
+        def capture(execute, sql, params, many, context):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            result = search(query, **kwargs)
+        restricted = any("WITH c AS MATERIALIZED" in sql for sql in statements)
+        return restricted, (ids(result), result.count, result.facets)
+
+    whole = {}
+    for query, kwargs in queries:
+        restricted, whole[query, str(kwargs)] = run(query, kwargs)
+        assert not restricted  # nothing counted: the whole list
+    assert set(whole["Qorvane -融资", "{}"][0]) == {"model", "english-only"}
+    assert set(whole["Qorvane -融", "{}"][0]) == {"model", "english-only"}
+    for limit in (1_000, 1):  # the candidates tested, or too many for that: the whole list
+        monkeypatch.setattr(search_module, "exclusion_candidates", lambda query, n=limit: n)
+        for query, kwargs in queries:
+            restricted, found = run(query, kwargs)
+            assert restricted and found == whole[query, str(kwargs)], (query, kwargs, limit)
+        # The plans that test rows (the date index's walk, RUM's order) test them the same.
+        for name in ("HUGE", "EXACT_COUNT_WITH_RUM", "RUM_MAX", "RANK_ALL"):
+            monkeypatch.setattr(search_module, name, 0)
+        assert set(ids(search("Qorvane -融资"))) == {"model", "english-only"}
+        assert set(ids(search("Qorvane -融资", sort="date"))) == {"model", "english-only"}
+        monkeypatch.undo()
+
+
+def test_exclusion_candidates_follow_what_analyze_counted(monkeypatch):
+    """How many candidates are tested row by row: the excluded terms' articles as ANALYZE
+    counted them (the most of an OR's terms), over what a row's test costs in listed articles;
+    0 where that is few, where the query's own words are counted as commoner, or where the query
+    has a phrase."""
+    lexemes = {"zh-hans": {"中国": 19_000, "技术": 9_000}, "en": {"china": 8_000}}
+    characters = {"zh-hans": {"中国": 19_500}, "en": {}}
+    monkeypatch.setattr(search_module, "common_lexemes", lambda: lexemes)
+    monkeypatch.setattr(search_module, "common_characters", lambda: characters)
+    from archive.text.query import any_of, chars, words
+
+    def candidates(full, excluded, lexemes_text="'snow'", parsed=None):
+        query = search_module.Query(
+            ["zh-hans", "en"], full, full, excluded=excluded, lexemes=lexemes_text
+        )
+        query.parsed = parsed or {}
+        return search_module.exclusion_candidates(query)
+
+    cost = search_module.EXCLUSION_ROW_COST
+    excluded = any_of([words("'中国'"), chars("'中国'")])
+    assert candidates(words("'snow'"), excluded) == 19_500 // cost
+    # An English word counted by its stem, as PostgreSQL reads it.
+    assert candidates(words("'snow'"), words("'China'"), parsed={"'China'": "'china'"}) == (
+        8_000 // cost
+    )
+    assert candidates(words("'snow'"), words("'unknown'")) == 0  # not counted: a short list
+    assert candidates(words("'snow'"), words("'技术' & '中国'")) == 0  # nothing known of both
+    assert candidates(words("'技术'"), excluded, "'技术'") == 0  # the query's words commoner
+    assert candidates(chars("'没有' <2> '有中'"), excluded) == 0  # a phrase
+    assert candidates(words("'snow'"), None) == 0
+    tokens = search_module.tsquery_tokens("'a' | 'b' & 'c' | !'d'")
+    counts = {"a": 5, "b": 7, "c": 9, "d": 11}.get
+    assert search_module._tsquery_matches(tokens, counts) == 12  # 5 + min(7, 9)
+    assert search_module._tsquery_matches(tokens, counts, lower=True) == 5
+
+
+def test_a_negation_is_tested_in_the_characters_text_first(archive):
+    """An excluded term is tested on rows (no index answers NOT): its characters in each
+    version's `CharacterText`, read before its words vector, and stopping there where found."""
+    match = compile_query(parse("港口 -芯片"), segmenter())
+    sql, params = search_module._render(match, "zh-hans")
+    negated = sql[sql.index("NOT coalesce") :]
+    assert negated.index("archive_charactertext") < negated.index("search_zh_hans @@")
+    assert "search_chars_zh_hans @@" not in negated.split("archive_charactertext")[0]
+    assert ids(search("港口 -芯片")) == ["harbor"]
+
+
 def test_across_versions_page_excludes_from_a_hashed_list_of_the_indexes(archive, monkeypatch):
     """The page of many matches across versions walks the date index and leaves out an excluded
     term's articles as a list made from the GIN indexes and hashed, with the listing's
