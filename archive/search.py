@@ -1276,10 +1276,10 @@ def _render(
         return _render_characters(match, language, rows=rows)
     if match.op == "not":
         # Never an index's condition, always a test on rows: of characters in the version's
-        # text rather than its characters vector, and before the words (`_cheap_first`).
-        sql, params = _render(
-            _cheap_first(match.children[0]), language, pairs=pairs, rows=True, words=words
-        )
+        # text rather than its characters vector, and before the words (`_cheap_first`); of
+        # the words in their column (not through the RUM index's expression: a PL/pgSQL call
+        # a row for the same vector).
+        sql, params = _render(_cheap_first(match.children[0]), language, pairs=pairs, rows=True)
         return f"NOT coalesce({sql}, false)", params
     if match.op == "pairs":
         if not pairs or language not in word_pair_languages():
