@@ -879,6 +879,19 @@ def test_a_negation_is_tested_in_the_characters_text_first(archive):
     assert negated.index("archive_charactertext") < negated.index("search_zh_hans @@")
     assert "search_chars_zh_hans @@" not in negated.split("archive_charactertext")[0]
     assert ids(search("港口 -芯片")) == ["harbor"]
+    # A negation of characters alone in its slot (港口 -芯: 芯 is no word), which no index
+    # answers either: in the text too, where the version has a characters vector at all.
+    from archive.text.query import Match
+
+    leaf = Match("chars", "!('芯')", indexable=False)
+    sql, params = search_module._render(leaf, "zh-hans")
+    assert "archive_charactertext" in sql and "search_chars_zh_hans IS NOT NULL" in sql
+    assert params == ["芯", "zh-hans", "'芯'"]
+    assert search_module._render(Match("chars", "!('芯' | '片')", indexable=False), "en")[1] == [
+        "!('芯' | '片')"
+    ]  # (an OR: the vector, as before)
+    assert ids(search("港口 -芯")) == ["harbor"]
+    assert set(ids(search("港口"))) == {"defense", "harbor"}
 
 
 def test_across_versions_page_excludes_from_a_hashed_list_of_the_indexes(archive, monkeypatch):
