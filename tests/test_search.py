@@ -996,6 +996,25 @@ def test_only_exclusion_is_answered_with_a_message(archive):
     assert result.count == 0 and "exclude" in result.messages[0]
 
 
+def test_a_query_that_excludes_what_it_searches_for_says_so_without_searching(
+    archive, django_assert_max_num_queries
+):
+    # As PostgreSQL reads them: the same word, its other forms (distilled, distillation: one
+    # stem), its traditional spelling, or one of several words that must all be there.
+    message = str(search_module.MESSAGES["excludes_itself"])
+    for q in ("港口 -港口", "distillation -distilled", "國防 -国防", "港口 渔船 -港口"):
+        with django_assert_max_num_queries(1):  # the query's lexemes, then nothing
+            result = search(q)
+        assert (result.count, result.hits, result.messages) == (0, [], [message]), q
+    assert search_response({"q": "公司 -公司"})["messages"] == [message]
+    # Not where the excluded word is only one way of matching, or another word.
+    assert ids(search("港口 -渔船")) == ["defense"]
+    assert ids(search("distillation -copying")) == []
+    assert ids(search("distillation -chip")) == ["distill"]
+    assert search("模型 OR 港口 -港口").messages == []
+    assert ids(search("模型 OR 港口 -港口")) == ["distill"]
+
+
 def test_empty_query():
     result = search("")
     assert result.count == 0 and result.hits == [] and result.messages == []
