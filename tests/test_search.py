@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import re
 import threading
 
 import pytest
@@ -834,6 +835,61 @@ def test_an_excluded_term_far_commoner_than_the_matches_is_tested_on_their_rows(
         monkeypatch.undo()
 
 
+def test_a_sample_tests_its_rows_for_a_common_excluded_term(archive, monkeypatch):
+    """Where an excluded term is common and the query's own candidates are not few, a sample of
+    the matches (before a listing, or the facets' of a huge result set) tests its rows for it
+    (`Query.sample_tests_excluded`) instead of reading the list of every article that holds it,
+    which grows with the archive (美国: 15,664 articles at 20,000). The list is still made
+    where the sample finds few matches and the listing's parts read it; the answers are the
+    same."""
+    add(
+        "funding",
+        zh=("Qorvane融资", "Qorvane完成新一轮融资，港口也受益。"),
+        en=("Qorvane raises money", "Qorvane closed a new round on Tuesday."),
+    )
+    add("english-only", en=("Qorvane funding", "Qorvane raised new funding at the port."))
+    queries = [
+        ("港口 -芯片", {}),
+        ("港口 -融资", {}),
+        ("Qorvane -融资", {}),
+        ("Qorvane -Tuesday", {"lang": "en"}),
+        ("港口 -芯片 -渔船", {"outlet": "river-post"}),
+        ("port -chip", {}),
+    ]
+
+    def run(query, kwargs):
+        samples = []
+
+        def capture(execute, sql, params, many, context):
+            found = re.search(r"(?:WITH|,) s AS MATERIALIZED \((.*?) LIMIT %s\)", sql)
+            if found:
+                samples.append(found[1])
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            result = search(query, **kwargs)
+        return samples, (sorted(ids(result)), result.count, result.facets)
+
+    for huge in (search_module.HUGE, 0):  # a sample before the listing; the facets' only
+        monkeypatch.setattr(search_module, "HUGE", huge)
+        before = {}
+        for query, kwargs in queries:
+            samples, before[query, str(kwargs)] = run(query, kwargs)
+            assert all("NOT coalesce" not in sample for sample in samples), query
+        monkeypatch.setattr(search_module, "exclusion_row_budget", lambda query: 1_000)
+        monkeypatch.setattr(search_module, "exclusion_candidates", lambda query: 0)
+        sampled = 0
+        for query, kwargs in queries:
+            samples, found = run(query, kwargs)
+            assert found == before[query, str(kwargs)], (query, kwargs, huge)
+            for sample in samples:  # (Qorvane -Tuesday in English: in the tsquery itself)
+                assert search_module.EXCLUDED_CTE not in sample, (query, kwargs, huge)
+                sampled += "NOT coalesce" in sample
+        assert sampled >= 3
+        monkeypatch.undo()
+    assert sorted(ids(search("港口 -融资"))) == ["defense", "harbor"]
+
+
 def test_exclusion_candidates_follow_what_analyze_counted(monkeypatch):
     """How many candidates are tested row by row: the excluded terms' articles as ANALYZE
     counted them (the most of an OR's terms), over what a row's test costs in listed articles;
@@ -868,6 +924,42 @@ def test_exclusion_candidates_follow_what_analyze_counted(monkeypatch):
     counts = {"a": 5, "b": 7, "c": 9, "d": 11}.get
     assert search_module._tsquery_matches(tokens, counts) == 12  # 5 + min(7, 9)
     assert search_module._tsquery_matches(tokens, counts, lower=True) == 5
+
+
+def test_a_sample_tests_rows_where_enough_matches_are_left_to_find(monkeypatch):
+    """A sample tests its rows for the excluded terms where the rows it must read to find
+    FACET_ROWS matches without them (at the odds ANALYZE's counts give, each term a test) cost
+    less than listing every article holding one; else it reads that list."""
+    lexemes = {
+        "zh-hans": {"中国": 190_000, "美国": 156_000, "经济": 120_000},
+        "en": {"china": 80_000},
+    }
+    monkeypatch.setattr(search_module, "common_lexemes", lambda: lexemes)
+    monkeypatch.setattr(search_module, "common_characters", lambda: {"zh-hans": {}, "en": {}})
+    monkeypatch.setattr(search_module, "archive_rows", lambda: 200_000)
+    from archive.text.query import any_of, chars, words
+
+    def decide(excluded, candidates=0):
+        query = search_module.Query(
+            ["zh-hans", "en"], words("'发展'"), words("'发展'"), excluded=excluded
+        )
+        query.exclusion_candidates = candidates
+        # (each leaf's tsquery as PostgreSQL reads it: without the parentheses)
+        query.parsed = {"('中国') | ('经济')": "'中国' | '经济'"}
+        return search_module._excluded_odds(query), search_module.sample_tests_excluded(query)
+
+    us = any_of([words("'美国'"), chars("'美国'")])  # one term, two slots
+    (odds, terms), tested = decide(us)
+    assert (round(odds, 2), terms, tested) == (0.22, 1, True)  # 2,273 rows for 156,000 listed
+    assert decide(us, candidates=19_500)[1] is False  # the candidates' own list instead
+    china = any_of([words("'中国'"), chars("'中国'")])
+    # Two terms, each in both slots: merged into one tsquery a slot, ('中国') | ('经济').
+    (odds, terms), tested = decide(any_of([china, any_of([words("'经济'"), chars("'经济'")])]))
+    assert (round(odds, 3), terms, tested) == (0.02, 2, False)  # 50,000 rows
+    (odds, terms), tested = decide(words("'中国' | '经济'"))  # merged in one slot
+    assert (round(odds, 3), terms, tested) == (0.02, 2, False)
+    assert decide(words("'unknown'"))[1] is False  # not counted: a short list
+    assert decide(words("'china'"))[1] is True  # 833 rows (in English, 60 % hold none)
 
 
 def test_a_negation_is_tested_in_the_characters_text_first(archive):
