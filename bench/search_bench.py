@@ -911,6 +911,12 @@ def naive_engine(timeout_s: int):
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL statement_timeout = '{timeout_s}s'")
+                # PostgreSQL's default, as a naive project would have it: the archive's
+                # connections turn JIT off (config/settings.py), which a whole-table scan that
+                # computes every vector may gain from.
+                cursor.execute(
+                    "SELECT set_config('jit', boot_val, true) FROM pg_settings WHERE name = 'jit'"
+                )
             rows = list(qs.values_list("external_id", "total")[:PAGE_SIZE])
         return {"count": rows[0][1] if rows else 0, "ids": [r[0] for r in rows]}
 
