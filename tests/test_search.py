@@ -890,6 +890,43 @@ def test_a_sample_tests_its_rows_for_a_common_excluded_term(archive, monkeypatch
     assert sorted(ids(search("港口 -融资"))) == ["defense", "harbor"]
 
 
+def test_a_date_page_of_an_exclusion_walks_the_date_index(archive, monkeypatch):
+    """A page newest first of a query with an excluded term walks the date index, testing each
+    row, even with fewer matches than HUGE, where the matches' share of the archive says a walk
+    finds the page in its budget (`_walk_excluding`): the newest year's matches would each be
+    tested anyway. Where it finds fewer, the years, as before; the pages are the same."""
+    add("harbor-2", zh=("港口新闻", "港口今天很忙。"), published="2025-07-01")
+    add("harbor-3", zh=("港口与芯片", "港口运来了芯片。"), published="2025-08-01")
+    queries = [("港口 -芯片", {}), ("港口 -芯片", {"page_size": 1}), ("港口 -芯片", {"page": 2})]
+
+    def run(query, kwargs):
+        walks = []
+
+        def capture(execute, sql, params, many, context):
+            walks.append(") w WHERE hit LIMIT" in sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            result = search(query, sort="date", **kwargs)
+        return any(walks), (ids(result), result.count)
+
+    # Listings cut at one match: the count an estimate, as of a few thousand matches.
+    monkeypatch.setattr(search_module, "EXACT_COUNT", 0)
+    monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)
+    before = {}
+    for query, kwargs in queries:
+        walked, before[query, str(kwargs)] = run(query, kwargs)
+        assert not walked
+    assert before["港口 -芯片", "{}"][0] == ["harbor-2", "harbor"]
+    monkeypatch.setattr(search_module, "archive_rows", lambda: 4)
+    for query, kwargs in queries:
+        walked, found = run(query, kwargs)
+        assert walked and found == before[query, str(kwargs)], (query, kwargs)
+    # Too few matches for the archive's size: no walk.
+    monkeypatch.setattr(search_module, "archive_rows", lambda: 10_000_000)
+    assert run("港口 -芯片", {}) == (False, before["港口 -芯片", "{}"])
+
+
 def test_exclusion_candidates_follow_what_analyze_counted(monkeypatch):
     """How many candidates are tested row by row: the excluded terms' articles as ANALYZE
     counted them (the most of an OR's terms), over what a row's test costs in listed articles;
