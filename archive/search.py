@@ -2601,7 +2601,7 @@ def exclusion_candidates(query: Query) -> int:
     common, where the query's own words are known to be commoner than that, or where its match
     checks positions (a phrase's candidates are checked in their rows, and would be twice)."""
     limit = exclusion_row_budget(query)
-    if not limit or known_matches(query) > limit:
+    if not limit or max(known_matches(query), _known_rows(query, query.positive)) > limit:
         return 0
     return limit
 
@@ -2622,6 +2622,14 @@ def exclusion_row_budget(query: Query) -> int:
 def _excluded_rows(query: Query) -> int:
     """At least how many articles hold an excluded term in a searched version, as far as
     ANALYZE's commonest lexemes and characters tell (0 where none of them is among those)."""
+    return _known_rows(query, query.excluded)
+
+
+def _known_rows(query: Query, match: Match | None) -> int:
+    """At least how many articles `match` matches in a searched version, as far as ANALYZE's
+    commonest lexemes and characters tell (0 where none of them is among those): for the
+    query's own words, its characters too (美: in 47,000 of 200,000 articles, a number that
+    `known_matches`, of the words RUM scans, does not count)."""
     counted = {"words": common_lexemes(), "chars": common_characters()}
 
     def rows(match: Match, code: str) -> int:
@@ -2633,9 +2641,9 @@ def _excluded_rows(query: Query) -> int:
             return max(rows(child, code) for child in match.children)
         return 0  # all of several terms, or none: nothing known for certain
 
-    if query.excluded is None:
+    if match is None:
         return 0
-    return max((rows(query.excluded, code) for code in query.languages), default=0)
+    return max((rows(match, code) for code in query.languages), default=0)
 
 
 def sample_tests_excluded(query: Query) -> bool:

@@ -933,7 +933,7 @@ def test_exclusion_candidates_follow_what_analyze_counted(monkeypatch):
     0 where that is few, where the query's own words are counted as commoner, or where the query
     has a phrase."""
     lexemes = {"zh-hans": {"中国": 19_000, "技术": 9_000}, "en": {"china": 8_000}}
-    characters = {"zh-hans": {"中国": 19_500}, "en": {}}
+    characters = {"zh-hans": {"中国": 19_500, "美": 5_000}, "en": {}}
     monkeypatch.setattr(search_module, "common_lexemes", lambda: lexemes)
     monkeypatch.setattr(search_module, "common_characters", lambda: characters)
     from archive.text.query import any_of, chars, words
@@ -955,6 +955,8 @@ def test_exclusion_candidates_follow_what_analyze_counted(monkeypatch):
     assert candidates(words("'snow'"), words("'unknown'")) == 0  # not counted: a short list
     assert candidates(words("'snow'"), words("'技术' & '中国'")) == 0  # nothing known of both
     assert candidates(words("'技术'"), excluded, "'技术'") == 0  # the query's words commoner
+    assert candidates(chars("'美'"), excluded, "") == 0  # … or its characters
+    assert candidates(chars("'技'"), excluded, "") == 19_500 // cost  # (not counted)
     assert candidates(chars("'没有' <2> '有中'"), excluded) == 0  # a phrase
     assert candidates(words("'snow'"), None) == 0
     tokens = search_module.tsquery_tokens("'a' | 'b' & 'c' | !'d'")
