@@ -2630,13 +2630,10 @@ def _known_rows(query: Query, match: Match | None) -> int:
     commonest lexemes and characters tell (0 where none of them is among those): for the
     query's own words, its characters too (美: in 47,000 of 200,000 articles, a number that
     `known_matches`, of the words RUM scans, does not count)."""
-    counted = {"words": common_lexemes(), "chars": common_characters()}
 
     def rows(match: Match, code: str) -> int:
         if match.is_leaf:
-            found = counted.get(match.op, {}).get(code, {})
-            tokens = tsquery_tokens(query.parsed.get(match.text, match.text))
-            return _tsquery_matches(tokens, lambda lexeme: found.get(lexeme, 0), lower=True)
+            return _leaf_rows(query, match, code)
         if match.op == "or":
             return max(rows(child, code) for child in match.children)
         return 0  # all of several terms, or none: nothing known for certain
@@ -2644,6 +2641,19 @@ def _known_rows(query: Query, match: Match | None) -> int:
     if match is None:
         return 0
     return max((rows(match, code) for code in query.languages), default=0)
+
+
+def _leaf_rows(query: Query, leaf: Match, code: str) -> int:
+    """At least how many articles a leaf's tsquery (as PostgreSQL reads it) matches in one
+    version, from ANALYZE's commonest lexemes or characters of its slot (`_tsquery_matches`)."""
+    found = _counted()[leaf.op].get(code, {}) if leaf.op in ("words", "chars") else {}
+    tokens = tsquery_tokens(query.parsed.get(leaf.text, leaf.text))
+    return _tsquery_matches(tokens, lambda lexeme: found.get(lexeme, 0), lower=True)
+
+
+def _counted() -> dict[str, dict[str, dict[str, int]]]:
+    """ANALYZE's counts per slot: the words' lexemes and the characters'."""
+    return {"words": common_lexemes(), "chars": common_characters()}
 
 
 def sample_tests_excluded(query: Query) -> bool:
@@ -2667,18 +2677,16 @@ def _excluded_odds(query: Query) -> tuple[float, int]:
     (each term's articles as ANALYZE counted them, at least; in the version where it is
     commonest), and how many terms they are: a term's slots (its words and its characters:
     an OR of leaves of different slots) are one term."""
-    counted = {"words": common_lexemes(), "chars": common_characters()}
     total = max(1, archive_rows())
 
     def share(match: Match, code: str) -> float:
-        found = counted.get(match.op, {}).get(code, {})
         read = query.parsed.get(match.text, match.text)
         if _ALTERNATIVES.fullmatch(read):  # several terms merged in one slot's tsquery
+            found = _counted().get(match.op, {}).get(code, {})
             return math.prod(
                 1 - found.get(x.replace("''", "'"), 0) / total for x in QUOTED_LEXEME.findall(read)
             )
-        tokens = tsquery_tokens(read)
-        return 1 - _tsquery_matches(tokens, lambda lexeme: found.get(lexeme, 0), lower=True) / total
+        return 1 - _leaf_rows(query, match, code) / total
 
     def terms(match: Match) -> list[Match]:
         leaves = [c for c in match.children if c.is_leaf]
