@@ -233,6 +233,9 @@ class SearchPage:
     facet_sample: int = 0
     messages: list[str] = field(default_factory=list)
     plan: str = ""
+    # True where the query was answered without searching (a message says why): a page then
+    # has no advice of its own to add to the message's.
+    unsearched: bool = False
 
     @property
     def num_pages(self) -> int:
@@ -356,6 +359,7 @@ def search(
             if not read_now and _checked is None:
                 seg, glossary, actors = search_dictionary()
             return _browse(result, where, params, seg, actors, with_facets)
+        result.unsearched = bool(result.messages)
         return result
     # With words, `lang` chooses which versions' text is searched (a match there implies that
     # version is published), so it is not a separate filter.
@@ -391,9 +395,11 @@ def search(
             )
         if query is None:
             result.messages.append(str(MESSAGES["stop_words"]))
+            result.unsearched = True
             return result
         if _excludes_itself(query):
             result.messages.append(str(MESSAGES["excludes_itself"]))
+            result.unsearched = True
             return result
         query.exclude_own = bool(renderings)
         query.filters = (where, params)

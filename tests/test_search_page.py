@@ -203,6 +203,11 @@ def test_a_page_past_the_last_result_is_not_called_nothing_matched(client, archi
 def test_messages_and_errors_are_shown(client, archive):
     response = get(client, "/en/search/", {"q": "-google"})
     assert "cannot only exclude" in text(response)
+    # A query answered without searching has its message, not the advice of an empty search.
+    assert "Nothing matched" not in text(response)
+    itself = get(client, "/en/search/", {"q": "Pentagon -Pentagon"})
+    assert "excludes a word it searches for" in text(itself)
+    assert "Nothing matched" not in text(itself)
     bad = get(client, "/en/search/", {"q": "x", "year": "abc"}, status=400)
     assert find(bad, "p", role="alert")
     nothing = get(client, "/en/search/", {"q": "zebra"})
