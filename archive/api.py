@@ -89,13 +89,16 @@ def search_payload(result: SearchPage) -> dict:
         # A version without a snippet is not published (a draft, scheduled, missing): nothing
         # of it is shown, its title included. A published one untitled (some corpus records) is
         # named as the search page names it: by the start of its first paragraph.
-        public = [c for c in codes if hit.snippets.get(c) is not None]
+        # (Each title once: a version's URL is made from its title, `Article.slug`.)
+        titles = {c: article.public_title(c) for c in codes if hit.snippets.get(c) is not None}
         results.append(
             {
                 "id": article.pk,
                 "external_id": article.external_id,
-                "title": {c: article.public_title(c) if c in public else None for c in codes},
-                "url": {c: article.url(c, heads[c]) if c in public else None for c in codes},
+                "title": {c: titles.get(c) for c in codes},
+                "url": {
+                    c: article.url(c, heads[c], titles[c]) if c in titles else None for c in codes
+                },
                 "snippet": hit.snippets,
                 "actors": [
                     {"slug": actor.slug, "name": _actor_names(actor, codes)} for actor in hit.actors

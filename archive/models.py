@@ -513,19 +513,24 @@ class Article(models.Model):
             return first if len(first) <= 80 else first[:79].rstrip() + "…"
         return self.external_id
 
-    def slug(self, language: str) -> str:
-        slug = unicode_slug(self.public_title(language))[:80].strip("-")
+    def slug(self, language: str, title: str | None = None) -> str:
+        """The URL slug of the version shown for `language`, of its `public_title` (`title`:
+        that title, where a caller has it already)."""
+        if title is None:
+            title = self.public_title(language)
+        slug = unicode_slug(title)[:80].strip("-")
         if not slug or slug in RESERVED_SLUGS:
             slug = f"article-{slug}".strip("-")
         return slug
 
-    def url(self, language: str, head: str | None = None) -> str:
+    def url(self, language: str, head: str | None = None, title: str | None = None) -> str:
         """The canonical path of this article's page in `language` (what reversing
         `archive:article` gives, from a prefix reversed once: a page of search results has 40);
-        `head`: that prefix, `article_path_head(language)`, where a caller has it already."""
+        `head`: that prefix, `article_path_head(language)`, and `title`: the version's
+        `public_title(language)`, where a caller has them already."""
         if head is None:
             head = article_path_head(language)
-        return f"{head}{self.pk}/{quote_segment(self.slug(language))}/"
+        return f"{head}{self.pk}/{quote_segment(self.slug(language, title))}/"
 
     def get_absolute_url(self, language: str | None = None) -> str:
         from django.utils.translation import get_language
