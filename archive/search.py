@@ -3527,7 +3527,7 @@ def find_spans(
     if not text:
         return []
     spans = _name_spans(text, names) if names else []
-    normal, offsets = normalize_with_offsets(text)
+    normal, offsets = normalize_with_offsets(text, simplified=bool(cjk))
     for word in cjk:
         for m in re.finditer(re.escape(word), normal):
             spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))

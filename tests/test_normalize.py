@@ -52,3 +52,11 @@ def test_offsets_map_the_normalised_text_back():
     assert text[offsets[normal.index("说")]] == "说"
     assert [text[offsets[i]] for i in range(4, 10)] == ["…"] * 6
     assert normalize_with_offsets("plain text") == ("plain text", range(10))
+
+
+def test_offsets_without_simplifying_keep_traditional_characters():
+    text = "國防部長會見ＤｅｅｐＳｅｅｋ"
+    normal, offsets = normalize_with_offsets(text, simplified=False)
+    assert normal == "國防部長會見deepseek"
+    assert normalize_with_offsets(text)[0] == "国防部长会见deepseek"
+    assert list(offsets) == list(normalize_with_offsets(text)[1])

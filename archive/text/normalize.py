@@ -60,9 +60,11 @@ def normalize(text: str) -> str:
     return text.lower()
 
 
-def normalize_with_offsets(text: str) -> tuple[str, Sequence[int]]:
+def normalize_with_offsets(text: str, *, simplified: bool = True) -> tuple[str, Sequence[int]]:
     """`normalize(text)` and, for each of its characters, the index of the source character it
-    came from (to map a match in normalised text back onto the original for highlighting)."""
+    came from (to map a match in normalised text back onto the original for highlighting).
+    Not `simplified`: traditional characters are left as they are (for finding Latin words
+    only, which the conversion does not change: it skips a scan of the text for ideographs)."""
     whole = nfkc(text)
     offsets: Sequence[int]
     if len(whole) == len(text):
@@ -92,7 +94,7 @@ def normalize_with_offsets(text: str) -> tuple[str, Sequence[int]]:
         pieces.append(text[done:])
         offsets.extend(range(done, len(text)))
         normal = "".join(pieces)
-    if has_cjk(normal):
+    if simplified and has_cjk(normal):
         converted = _converter().convert(normal)
         if len(converted) != len(normal):  # rare: a phrase converted to another length
             converted = "".join(_converter().convert(c) or c for c in normal)
