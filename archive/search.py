@@ -353,13 +353,15 @@ def search(
     expand = glossary_expansion(seg, glossary)
     match = compile_query(parsed, seg, expand)
     if match is None:
+        # Nothing to search for, said by a message (a shortened query's message says not why).
+        result.unsearched = "only_excluded" in parsed.messages
         if q and q.strip() and not parsed.messages:
             result.messages.append(str(MESSAGES["nothing"]))
+            result.unsearched = True
         if where and not (q or "").strip():
             if not read_now and _checked is None:
                 seg, glossary, actors = search_dictionary()
             return _browse(result, where, params, seg, actors, with_facets)
-        result.unsearched = bool(result.messages)
         return result
     # With words, `lang` chooses which versions' text is searched (a match there implies that
     # version is published), so it is not a separate filter.
