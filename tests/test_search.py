@@ -73,6 +73,19 @@ def ids(result):
     return [hit.article.external_id for hit in result.hits]
 
 
+def search_statements(*args, **kwargs):
+    """`search(*args, **kwargs)`, and the SQL of every statement it ran on this connection."""
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = search(*args, **kwargs)
+    return result, statements
+
+
 @pytest.fixture
 def archive():
     add(
@@ -805,14 +818,7 @@ def test_an_excluded_term_far_commoner_than_the_matches_is_tested_on_their_rows(
     ]
 
     def run(query, kwargs):
-        statements = []
-
-        def capture(execute, sql, params, many, context):
-            statements.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(capture):
-            result = search(query, **kwargs)
+        result, statements = search_statements(query, **kwargs)
         restricted = any("WITH c AS MATERIALIZED" in sql for sql in statements)
         return restricted, (ids(result), result.count, result.facets)
 
@@ -858,16 +864,9 @@ def test_a_sample_tests_its_rows_for_a_common_excluded_term(archive, monkeypatch
     ]
 
     def run(query, kwargs):
-        samples = []
-
-        def capture(execute, sql, params, many, context):
-            found = re.search(r"(?:WITH|,) s AS MATERIALIZED \((.*?) LIMIT %s\)", sql)
-            if found:
-                samples.append(found[1])
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(capture):
-            result = search(query, **kwargs)
+        result, statements = search_statements(query, **kwargs)
+        pattern = r"(?:WITH|,) s AS MATERIALIZED \((.*?) LIMIT %s\)"
+        samples = [found[1] for sql in statements if (found := re.search(pattern, sql))]
         return samples, (sorted(ids(result)), result.count, result.facets)
 
     for huge in (search_module.HUGE, 0):  # a sample before the listing; the facets' only
@@ -900,15 +899,8 @@ def test_a_date_page_of_an_exclusion_walks_the_date_index(archive, monkeypatch):
     queries = [("港口 -芯片", {}), ("港口 -芯片", {"page_size": 1}), ("港口 -芯片", {"page": 2})]
 
     def run(query, kwargs):
-        walks = []
-
-        def capture(execute, sql, params, many, context):
-            walks.append(") w WHERE hit LIMIT" in sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(capture):
-            result = search(query, sort="date", **kwargs)
-        return any(walks), (ids(result), result.count)
+        result, statements = search_statements(query, sort="date", **kwargs)
+        return any(") w WHERE hit LIMIT" in sql for sql in statements), (ids(result), result.count)
 
     # Listings cut at one match: the count an estimate, as of a few thousand matches.
     monkeypatch.setattr(search_module, "EXACT_COUNT", 0)
@@ -1249,14 +1241,7 @@ def test_filters_few_enough_to_list_are_listed_without_a_sample(archive, monkeyp
     assert not within(search_module.Filters(), 2000)  # no filter
 
     def listed(**kwargs):
-        statements = []
-
-        def capture(execute, sql, params, many, context):
-            statements.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(capture):
-            result = search("港口", author=slug, **kwargs)
+        result, statements = search_statements("港口", author=slug, **kwargs)
         sampled = any("s AS MATERIALIZED" in sql for sql in statements)
         return sampled, (ids(result), result.count, result.count_is_estimate, result.facets)
 
