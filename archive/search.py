@@ -2289,7 +2289,8 @@ class _RumScans:
 def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple], str, list]:
     """The RUM page's statements, built from the query alone (not from its listing, so that
     they can run while it is made): each searched version's scans for its best `wanted` matches
-    of the words in its index's order (with RUM_SCAN's settings; `_rum_scan` runs them), as
+    of the words in its index's order, with their distances, scores in the version and dates
+    (with RUM_SCAN's settings; `_rum_scan` runs them), as
     (version, part, sql, params, statement, gate) — one scan a version, or one a half where
     its index is in halves (migration 0023), which statement of `_RumScans` it is run in, and
     the version's `_rum_gate` or None; and the candidates' whole scores, whose last parameter
@@ -2323,9 +2324,12 @@ def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple], str, list]:
                 (
                     i,
                     part,
-                    f"(SELECT {i}, {part}, a.id, {column} <=> to_tsquery('{CONFIG}', %s) "
-                    f"FROM {TABLE} a WHERE {' AND '.join([*where, *half])} "
-                    f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s)",
+                    # (the score as `Query.score` writes it, of the distance computed once)
+                    f"(SELECT {i}, {part}, a.id, a.d, (1 / a.d)::real, a.day FROM (SELECT "
+                    f"a.id, {column} <=> to_tsquery('{CONFIG}', %s) AS d, "
+                    f"a.original_published_on AS day FROM {TABLE} a WHERE "
+                    f"{' AND '.join([*where, *half])} "
+                    f"ORDER BY {column} <=> to_tsquery('{CONFIG}', %s) LIMIT %s) a)",
                     [words, *where_params, words, wanted],
                     # the statement it is run in (`_RumScans`): a version's scans together, or
                     # the halves of the version the words are in apart, the others with the last
@@ -2381,7 +2385,8 @@ def _rum_gate(query: Query, language: str) -> tuple[str, list] | None:
 
 
 def _rum_scan(cursor, scans: list[tuple]) -> list[tuple]:
-    """(version, part, id, distance) of these scans of `_rum_statements`, each in its index's
+    """(version, part, id, distance, score, date) of these scans of `_rum_statements`, each in its
+    index's
     order, in one statement; after their versions' gates (`_rum_gate`), in one statement too,
     without the scans of a version that has no match."""
     gates = {scan[0]: scan[5] for scan in scans if scan[5] is not None}
@@ -2406,7 +2411,7 @@ def _rum_orders(rows: list[tuple], wanted: int) -> dict[int, list[int]]:
     its halves merged by distance (ties: the first half first, each half in its own order),
     the first `wanted` of them."""
     parts: dict[int, dict[int, list[tuple]]] = {}
-    for version, part, pk, distance in rows:
+    for version, part, pk, distance, _score, _date in rows:
         parts.setdefault(version, {}).setdefault(part, []).append((distance, pk))
     orders: dict[int, list[int]] = {}
     for version, halves in parts.items():
@@ -2434,10 +2439,11 @@ def _rum_top(
     its best position in a version's order, whether some version has more matches of the words
     than `wanted`, the candidates' (id, score, date), whether those are only the page's).
 
-    The candidates of several versions are merged by their scores, so each is scored (reading
-    its vectors, ~20 µs). Where one version alone has matches of the words (a Chinese word in
-    the Chinese versions), its order is the page's: only the page's slice of it (from `offset`)
-    is scored — page 500 of a common word scored 20 candidates, not 10,000."""
+    The candidates of several versions are merged by their scores. Most scores are known from
+    the scans (`_scanned_scores`); the others are read, each from its vectors (~20 µs a
+    version). Where one version alone has matches of the words (a Chinese word in the Chinese
+    versions), its order is the page's: only the page's slice of it (from `offset`) is
+    scored — page 500 of a common word scored 20 candidates, not 10,000."""
     scans, rank_sql, rank_params = statements
     rows = _rum_scan(cursor, scans) if scanned is None else scanned
     # (a version in halves has more than `wanted` matches where either half has `wanted`)
@@ -2447,13 +2453,56 @@ def _rum_top(
     for version_ids in found.values():
         for position, pk in enumerate(version_ids):
             candidates[pk] = min(position, candidates.get(pk, position))
-    scored: list = []
     sliced = offset > 0 and len(found) == 1
     wanted_ids = next(iter(found.values()))[offset:wanted] if sliced else sorted(candidates)
-    if wanted_ids:
-        cursor.execute(rank_sql, [*rank_params, id_array(wanted_ids)])
-        scored = cursor.fetchall()
+    scored, unknown = _scanned_scores(scans, rows, wanted, wanted_ids)
+    if unknown:
+        cursor.execute(rank_sql, [*rank_params, id_array(unknown)])
+        scored += cursor.fetchall()
     return candidates, full, scored, sliced
+
+
+def _scanned_scores(
+    scans: list[tuple], rows: list[tuple], wanted: int, ids: list[int]
+) -> tuple[list[tuple], list[int]]:
+    """(id, score, date) of those of `ids` whose score the RUM scans' rows tell, and the ids
+    whose score they do not. The score (`Query.rank` with RUM) is a piece's best version's:
+    in a version where it matches, what the scan returned with it (the match is the scan's
+    condition; the score is `Query.score` of the distance the scan computed); 0 where it
+    does not. A version that the piece is not a row of either has no match for it (its scan,
+    or the scan of its half, returned fewer than `wanted` rows, or none after its gate) or
+    scores it at most as that scan's last row: the piece's score is then known only where
+    its other versions score it at least that much. (Reading every candidate's vectors
+    again, as the scores' statement does, took 12 buffers a candidate: a name at 20,000
+    articles, 27 candidates, 344 buffers.)"""
+    parts = Counter(scan[0] for scan in scans)  # each version's scans: 1, or its halves
+    kept: Counter = Counter()  # each scan's rows …
+    lowest: dict[tuple[int, int], float] = {}  # … and the score of its last row
+    best: dict[int, float] = {}  # each piece's best score in the versions it is a row of
+    seen: dict[int, set[int]] = {}  # … those versions
+    dates: dict[int, dt.date | None] = {}
+    for version, part, pk, _distance, score, date in rows:
+        scan = (version, part)
+        kept[scan] += 1
+        lowest[scan] = min(score, lowest.get(scan, score))
+        best[pk] = max(score, best.get(pk, score))
+        seen.setdefault(pk, set()).add(version)
+        dates[pk] = date
+    scored, unknown = [], []
+    for pk in ids:
+        score = best.get(pk)
+        known = score is not None and not math.isnan(score)
+        for version, n in parts.items():
+            if not known or version in seen[pk]:
+                continue
+            scan = (version, pk % n if n > 1 else 0)
+            if kept[scan] == wanted and score < lowest[scan]:
+                known = False  # it may score more in that version
+        if known:
+            scored.append((pk, score, dates[pk]))
+        else:
+            unknown.append(pk)
+    return scored, unknown
 
 
 def _database_key() -> tuple:

@@ -8,6 +8,7 @@ RANK_ALL_WITH_RUM to 0; its answers are compared with ranking every match (the p
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import itertools
 import re
@@ -21,7 +22,7 @@ from archive import concurrent
 from archive import search as search_module
 from archive.models import RUM_HALVES, language_codes, word_pair_languages
 from archive.search import rum_languages, search
-from tests.test_search import add, all_pages, ids
+from tests.test_search import add, all_pages, ids, search_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -762,6 +763,44 @@ def test_later_pages_score_only_their_slice_where_one_version_has_the_words(
         found = [hit for p in pages for hit in p.hits]
         assert sorted(ids(everything)) == sorted(h.article.external_id for h in found), q
         assert [h.score for h in found] == [h.score for h in everything.hits], q
+
+
+def test_scores_the_scans_tell_are_not_read_again():
+    """A candidate's score is its best version's; the scans give it in each version whose
+    rows hold it. A version whose rows do not hold it has no match for it where its scan (or
+    its half's) was not full; where it was, the candidate may score up to that scan's last
+    row there, so its score is known only if it is at least that."""
+    day = dt.date(2024, 1, 1)
+    scans = [(0, 0), (1, 0), (1, 1)]  # version 0 in one scan, version 1 in halves (id % 2)
+    scans = [(*scan, "sql", [], 0, None) for scan in scans]
+    rows = [
+        # version 0: full (2 rows of 2), its last row scores 0.5
+        (0, 0, 10, 1.0, 1.0, day),
+        (0, 0, 14, 2.0, 0.5, day),
+        # version 1, even half: full, last row 0.8; odd half: not full
+        (1, 0, 12, 1.0, 1.0, day),
+        (1, 0, 10, 1.25, 0.8, day),
+        (1, 1, 13, 4.0, 0.25, day),
+    ]
+    scored, unknown = search_module._scanned_scores(scans, rows, 2, [10, 12, 13, 14])
+    # 10: in both versions, its best. 12: only in version 1, 1.0, at least version 0's last
+    # row. 13 (odd): 0.25, below version 0's last row (0.5): it may score more there. 14
+    # (even): only in version 0, 0.5; version 1's even half was full down to 0.8.
+    assert scored == [(10, 1.0, day), (12, 1.0, day)]
+    assert unknown == [13, 14]
+    # Versions that are not full tell that a piece not among their rows has no match there.
+    scored, unknown = search_module._scanned_scores(scans, rows[2:], 2, [10, 12, 13])
+    assert scored == [(10, 0.8, day), (12, 1.0, day), (13, 0.25, day)] and unknown == []
+
+
+def test_a_rum_page_reads_no_vectors_again_where_the_scans_tell_the_scores(rum, ports):
+    """港口 is in the Chinese versions only: the scans' scores are the page's, and no
+    statement reads the candidates' vectors for them; the page is the same as ranking every
+    match (`test_rum_plan_pages_are_those_of_ranking_every_match`)."""
+    result, statements = search_statements("港口", page_size=20)
+    assert result.plan == "rum" and result.count == 10
+    assert any(re.match(r"\(SELECT \d+, \d+, a\.id", sql) for sql in statements)
+    assert not [sql for sql in statements if sql.startswith("SELECT a.id") and "<=>" in sql]
 
 
 def fetched(monkeypatch) -> list[str]:
