@@ -2385,10 +2385,9 @@ def _rum_gate(query: Query, language: str) -> tuple[str, list] | None:
 
 
 def _rum_scan(cursor, scans: list[tuple]) -> list[tuple]:
-    """(version, part, id, distance, score, date) of these scans of `_rum_statements`, each in its
-    index's
-    order, in one statement; after their versions' gates (`_rum_gate`), in one statement too,
-    without the scans of a version that has no match."""
+    """(version, part, id, distance, score, date) of these scans of `_rum_statements`, each in
+    its index's order, in one statement; after their versions' gates (`_rum_gate`), in one
+    statement too, without the scans of a version that has no match."""
     gates = {scan[0]: scan[5] for scan in scans if scan[5] is not None}
     if gates:
         versions = list(gates)
@@ -2491,7 +2490,7 @@ def _scanned_scores(
     scored, unknown = [], []
     for pk in ids:
         score = best.get(pk)
-        known = score is not None and not math.isnan(score)
+        known = score is not None and not math.isnan(score)  # (NaN: read, never compared)
         for version, n in parts.items():
             if not known or version in seen[pk]:
                 continue
