@@ -1049,7 +1049,7 @@ class Query:
         RUM extension is there, RUM's own rank (1 / the `<=>` distance its index orders by) —
         the same for one term; for several, RUM weighs how close together they are."""
         if self.rum:
-            return f"(1 / ({vector} <=> to_tsquery('{CONFIG}', %s)))::real"
+            return rum_score(f"({vector} <=> to_tsquery('{CONFIG}', %s))")
         return f"ts_rank({vector}, to_tsquery('{CONFIG}', %s))"
 
     def literal_score(self, code: str) -> tuple[str, list]:
@@ -1113,6 +1113,13 @@ class Query:
         if not terms:
             return "0.0", params
         return (f"greatest({', '.join(terms)})" if len(terms) > 1 else terms[0]), params
+
+
+def rum_score(distance: str) -> str:
+    """SQL of the score of a RUM distance (an expression of `<=>`): the one spelling of it, for
+    `Query.score` and for the RUM page's scans, which return it with each row
+    (`_scanned_scores` takes it for the score `Query.rank` would read)."""
+    return f"(1 / {distance})::real"
 
 
 # A tsquery's text (as PostgreSQL writes it) that is one lexeme or alternatives of lexemes.
@@ -2324,8 +2331,8 @@ def _rum_statements(query: Query, wanted: int) -> tuple[list[tuple], str, list]:
                 (
                     i,
                     part,
-                    # (the score as `Query.score` writes it, of the distance computed once)
-                    f"(SELECT {i}, {part}, a.id, a.d, (1 / a.d)::real, a.day FROM (SELECT "
+                    # (the score of the distance computed once)
+                    f"(SELECT {i}, {part}, a.id, a.d, {rum_score('a.d')}, a.day FROM (SELECT "
                     f"a.id, {column} <=> to_tsquery('{CONFIG}', %s) AS d, "
                     f"a.original_published_on AS day FROM {TABLE} a WHERE "
                     f"{' AND '.join([*where, *half])} "
@@ -2490,7 +2497,7 @@ def _scanned_scores(
     scored, unknown = [], []
     for pk in ids:
         score = best.get(pk)
-        known = score is not None and not math.isnan(score)  # (NaN: read, never compared)
+        known = score is not None
         for version, n in parts.items():
             if not known or version in seen[pk]:
                 continue
