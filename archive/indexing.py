@@ -37,7 +37,6 @@ from django.utils import timezone
 from archive import actors
 from archive.models import (
     Actor,
-    ActorAlias,
     Article,
     CharacterText,
     GlossaryTerm,
@@ -77,7 +76,7 @@ def _segmenter_for(fingerprint: tuple) -> Segmenter:
 
 def dictionary_fingerprint_sql() -> str:
     """The statement of `dictionary_fingerprint` (its columns can ride along in another)."""
-    return actors.fingerprint_sql(ActorAlias, Actor, GlossaryTerm)
+    return actors.fingerprint_sql()
 
 
 def search_dictionary(
