@@ -37,6 +37,7 @@ from django.utils import timezone
 from archive import actors
 from archive.models import (
     Actor,
+    ActorAlias,
     Article,
     CharacterText,
     GlossaryTerm,
@@ -103,7 +104,18 @@ def last_dictionary_fingerprint() -> tuple | None:
 
 @lru_cache(maxsize=1)
 def _actors_for(fingerprint: tuple) -> dict[int, Actor]:
-    return {actor.pk: actor for actor in Actor.objects.prefetch_related("aliases")}
+    """Every actor by id, with its aliases' texts as `alias_texts` (for the hits' marks): in two
+    plain statements. `prefetch_related("aliases")` built a queryset and a model an alias: 3.0
+    of the 4.4 s that the first search after a change of a register of 10,000 actors with
+    30,000 aliases took to read it (bench/register_bench.py's)."""
+    texts: dict[int, list[str]] = {}
+    for actor_id, text in ActorAlias.objects.order_by("id").values_list("actor_id", "text"):
+        texts.setdefault(actor_id, []).append(text)
+    found = {}
+    for actor in Actor.objects.all():
+        actor.alias_texts = tuple(texts.get(actor.pk, ()))
+        found[actor.pk] = actor
+    return found
 
 
 @lru_cache(maxsize=1)

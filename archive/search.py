@@ -3086,7 +3086,7 @@ def _named_actors(
     named: list[tuple[str, ...]] = []
     for actor in actors:
         names = [localized(actor, "name", code) for code in language_codes()]
-        names = [normalize(n) for n in [*names, *(a.text for a in actor.aliases.all())] if n]
+        names = [normalize(n) for n in [*names, *actor.alias_texts] if n]  # (`_actors_for`)
         words = {w for n in names if not has_cjk(n) for w in re.findall(rf"[{LATIN}]+", n)}
         naming = [w for w in cjk if w in names or (len(w) > 1 and any(w in n for n in names))] + [
             w for w in latin if w in names or (len(w) > 2 and w in words)
