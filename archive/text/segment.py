@@ -66,8 +66,9 @@ class Segmenter:
     def add_words(self, words: Iterable[str]) -> None:
         with self._lock:
             for name in words:
+                name = normalize(name)  # (once, not twice: an OpenCC call each)
                 # 达里奥·阿莫代伊: the segmenter splits at the dot, so each part is a word too.
-                for word in {normalize(name).strip(), *_NAME_PARTS.split(normalize(name))}:
+                for word in {name.strip(), *_NAME_PARTS.split(name)}:
                     if (
                         len(word) > 1
                         and has_cjk(word)
