@@ -98,8 +98,8 @@ def write_register(actors: int, aliases: int, glossary: int, seed: int = 1) -> l
     rows = []
     for actor in Actor.objects.order_by("id"):
         texts = [actor.name_zh_hans, actor.name_en]
-        pinyin = actor.name_en.split()[-1] + " " + actor.name_zh_hans  # a third, mixed form
-        texts += [pinyin] * max(0, aliases - 2)
+        mixed = actor.name_en.split()[-1] + " " + actor.name_zh_hans  # more: a mixed form, numbered
+        texts += [mixed] * max(0, aliases - 2)
         for n, text in enumerate(texts[:aliases]):
             latin = text.isascii()
             rows.append(
