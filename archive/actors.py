@@ -163,7 +163,8 @@ def fingerprint_sql() -> str:
     )
 
 
-def _fingerprint() -> tuple:
+def read_fingerprint() -> tuple:
+    """The row of `fingerprint_sql`: the version of the register and the glossary."""
     with connection.cursor() as cursor:
         cursor.execute(fingerprint_sql())
         return cursor.fetchone()
@@ -172,7 +173,7 @@ def _fingerprint() -> tuple:
 def register() -> Register:
     """The current register, rebuilt when actors or aliases changed since it was built."""
     global _cached
-    fingerprint = _fingerprint()
+    fingerprint = read_fingerprint()
     with _lock:
         if _cached is None or _cached.fingerprint != fingerprint:
             _cached = _build(fingerprint)

@@ -65,9 +65,7 @@ def segmenter() -> Segmenter:
 
 def dictionary_fingerprint() -> tuple:
     """Changes whenever an actor, an alias or a glossary term is added, changed or removed."""
-    with connection.cursor() as cursor:
-        cursor.execute(dictionary_fingerprint_sql())
-        return cursor.fetchone()
+    return actors.read_fingerprint()
 
 
 @lru_cache(maxsize=1)
@@ -105,9 +103,9 @@ def last_dictionary_fingerprint() -> tuple | None:
 @lru_cache(maxsize=1)
 def _actors_for(fingerprint: tuple) -> dict[int, Actor]:
     """Every actor by id, with its aliases' texts as `alias_texts` (for the hits' marks): in two
-    plain statements. `prefetch_related("aliases")` built a queryset and a model an alias: 3.0
-    of the 4.4 s that the first search after a change of a register of 10,000 actors with
-    30,000 aliases took to read it (bench/register_bench.py's)."""
+    plain statements. `prefetch_related("aliases")` built a queryset and a model an alias:
+    4.8–6.5 s against 1.3–2.7 s for 10,000 actors with 30,000 aliases (bench/register_bench.py's
+    register, on a busy machine), read by each process's first search after a change."""
     texts: dict[int, list[str]] = {}
     for actor_id, text in ActorAlias.objects.order_by("id").values_list("actor_id", "text"):
         texts.setdefault(actor_id, []).append(text)
