@@ -33,6 +33,7 @@ from functools import lru_cache
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
 
 from archive import actors
 from archive.models import (
@@ -42,6 +43,7 @@ from archive.models import (
     CharacterText,
     GlossaryTerm,
     Mention,
+    from_row,
     language_codes,
     localized,
     search_column,
@@ -80,9 +82,9 @@ def dictionary_fingerprint_sql() -> str:
 
 def search_dictionary(
     fingerprint: tuple | None = None,
-) -> tuple[Segmenter, tuple[tuple[str, str], ...], dict[int, Actor]]:
+) -> tuple[Segmenter, tuple[tuple[str, str], ...], ActorCache]:
     """What the search reads of the register and the glossary: the segmenter, the glossary's
-    (zh, en) pairs and the actors by id (with their aliases), rebuilt only when one changed.
+    (zh, en) pairs and the actors read so far (`ActorCache`), each anew when one changed.
     `fingerprint`: the dictionary's fingerprint as the caller read it (else read here)."""
     if fingerprint is None:
         fingerprint = dictionary_fingerprint()
@@ -100,20 +102,60 @@ def last_dictionary_fingerprint() -> tuple | None:
     return _last_seen[0] if _last_seen else None
 
 
-@lru_cache(maxsize=1)
-def _actors_for(fingerprint: tuple) -> dict[int, Actor]:
-    """Every actor by id, with its aliases' texts as `alias_texts` (for the hits' marks): in two
-    plain statements. `prefetch_related("aliases")` built a queryset and a model an alias:
-    4.8–6.5 s against 1.3–2.7 s for 10,000 actors with 30,000 aliases (bench/register_bench.py's
-    register, on a busy machine), read by each process's first search after a change."""
-    texts: dict[int, list[str]] = {}
-    for actor_id, text in ActorAlias.objects.order_by("id").values_list("actor_id", "text"):
-        texts.setdefault(actor_id, []).append(text)
+class ActorCache:
+    """The actors the search has read since the register last changed, by id, each with its
+    aliases' texts as `alias_texts` (for the hits' marks): read a page's worth at a time, as
+    pages name them (`get`), not the whole register. Reading every actor after each change
+    took 1.3–2.7 s for 10,000 actors with 30,000 aliases (bench/register_bench.py), in each
+    process's first search after it, for pages that name a few dozen."""
+
+    def __init__(self) -> None:
+        self._actors: dict[int, Actor] = {}
+
+    def get(self, ids: Iterable[int]) -> dict[int, Actor]:
+        """These actors by id (one statement for those not read yet; an id that no longer
+        names an actor is left out)."""
+        wanted = set(ids)
+        missing = wanted - self._actors.keys()
+        if missing:
+            self._actors.update(_read_actors(missing))
+        return {pk: self._actors[pk] for pk in wanted if pk in self._actors}
+
+
+def _read_actors(ids: Iterable[int]) -> dict[int, Actor]:
+    """These actors — what a hit shows and marks of them: slug, kind and names, the other
+    fields deferred — with their aliases' texts in the order they were added, in one plain
+    statement, as instances that are only read (`from_row`). The ORM's queryset of whole
+    actors took 10–14 ms for 100 of them, this 2.6 (bench/register_bench.py's register)."""
+    attnames, sql = _actors_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["{" + ",".join(str(int(pk)) for pk in ids) + "}"])
+        rows = cursor.fetchall()
     found = {}
-    for actor in Actor.objects.all():
-        actor.alias_texts = tuple(texts.get(actor.pk, ()))
+    for *values, alias_texts in rows:
+        actor = from_row(Actor, attnames, values, connection.alias)
+        actor.alias_texts = tuple(alias_texts or ())
         found[actor.pk] = actor
     return found
+
+
+@lru_cache(maxsize=1)
+def _actors_sql() -> tuple[tuple[str, ...], str]:
+    names = [build_localized_fieldname("name", code) for code in language_codes()]
+    fields = [Actor._meta.get_field(name) for name in ("id", "kind", "slug", "name", *names)]
+    alias = ActorAlias._meta
+    sql = (
+        f"SELECT {', '.join(f'a.{field.column}' for field in fields)}, "
+        f"ARRAY(SELECT t.{alias.get_field('text').column} FROM {alias.db_table} t "
+        f"WHERE t.{alias.get_field('actor').column} = a.id ORDER BY t.id) "
+        f"FROM {Actor._meta.db_table} a WHERE a.id = ANY(%s::bigint[])"
+    )
+    return tuple(field.attname for field in fields), sql
+
+
+@lru_cache(maxsize=1)
+def _actors_for(fingerprint: tuple) -> ActorCache:
+    return ActorCache()
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q
+from django.db.models.base import ModelState
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -114,6 +116,20 @@ def search_columns() -> list[str]:
         for code in language_codes()
         for slot in SEARCH_SLOTS
     ]
+
+
+def from_row(model, attnames: Sequence[str], values, alias: str):
+    """An instance with these fields' values (the others deferred), as `model.from_db(alias,
+    attnames, values)` leaves it, without running `__init__`: its signals, modeltranslation's
+    wrapper and the per-field loop were 15 µs an article, 0.5 ms a page of articles and
+    outlets, for instances that are only read (the search's articles, outlets and actors:
+    none of these models has a `post_init` receiver but modeltranslation's, which undoes what
+    its wrapper sets)."""
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    state = instance._state = ModelState()
+    state.adding, state.db = False, alias
+    return instance
 
 
 def localized(obj: models.Model, field: str, language: str) -> str:

@@ -66,7 +66,6 @@ from functools import lru_cache
 from html import escape  # Django's is this with a wrapper for lazy text: 14 calls a snippet
 
 from django.db import connection
-from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +76,7 @@ from archive import concurrent
 from archive.indexing import (
     CONFIG,
     SAMPLE_SHARES,
+    ActorCache,
     dictionary_fingerprint_sql,
     last_dictionary_fingerprint,
     sample_key,
@@ -93,6 +93,7 @@ from archive.models import (
     Outlet,
     Person,
     Rendition,
+    from_row,
     language_codes,
     localized,
     rum_index_name,
@@ -1459,7 +1460,7 @@ PUBLISHED = "a.facet_keys <> '{}'"  # facet keys are empty while nothing is publ
 
 
 def _browse(
-    result: SearchPage, where: list[str], params: list, seg, actors: dict, with_facets: bool
+    result: SearchPage, where: list[str], params: list, seg, actors: ActorCache, with_facets: bool
 ) -> SearchPage:
     """No words, only filters (e.g. ?actor=anthropic): every published match, newest first."""
     where_sql = " AND ".join([PUBLISHED, *where])
@@ -3001,10 +3002,10 @@ def _page_articles(
             _name_facets(facets, _read_names(cursor.fetchall(), models))
     width, alias = len(article_fields), connection.alias
     for row in rows:
-        article = _from_row(Article, article_fields, row[:width], alias)
+        article = from_row(Article, article_fields, row[:width], alias)
         outlet_row = row[width : width + len(outlet_fields)]
         outlet = (
-            _from_row(Outlet, outlet_fields, outlet_row, alias)
+            from_row(Outlet, outlet_fields, outlet_row, alias)
             if outlet_row[0] is not None
             else None
         )
@@ -3017,28 +3018,18 @@ def _page_articles(
     return articles, mentions
 
 
-def _from_row(model, attnames: tuple[str, ...], values, alias: str) -> Article | Outlet:
-    """An instance with these fields' values (the others deferred), as `model.from_db(alias,
-    attnames, values)` leaves it, without running `__init__`: its signals, modeltranslation's
-    wrapper and the per-field loop were 15 µs an article, 0.5 ms a page of articles and
-    outlets, for instances that are only read. (Neither model has a `post_init` receiver but
-    modeltranslation's, which undoes what its wrapper sets.)"""
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(attnames, values, strict=True))
-    state = instance._state = ModelState()
-    state.adding, state.db = False, alias
-    return instance
-
-
 def _hits(
-    rows, parsed, seg, query_text: str, actors: dict, facets: dict | None = None
+    rows, parsed, seg, query_text: str, actors: ActorCache, facets: dict | None = None
 ) -> list[Hit]:
-    """The page's hits, with their snippets and actors; and the `facets`' values named."""
+    """The page's hits, with their snippets and actors (read from `actors`, the register's
+    actors read so far); and the `facets`' values named."""
     if not rows:
         if facets:  # no page to read them with
             _name_facets(facets)
         return []
     articles, mentions = _page_articles([row[0] for row in rows], facets)
+    named_ids = {found[0] for listed in mentions.values() for found in listed}
+    actors = actors.get(named_ids) if named_ids else {}
     words = highlight_terms(parsed, seg)
     names = name_marks(parsed)
     lexemes = {lx.replace("''", "'") for lx in QUOTED_LEXEME.findall(query_text)} - names
@@ -3086,7 +3077,7 @@ def _named_actors(
     named: list[tuple[str, ...]] = []
     for actor in actors:
         names = [localized(actor, "name", code) for code in language_codes()]
-        names = [normalize(n) for n in [*names, *actor.alias_texts] if n]  # (`_actors_for`)
+        names = [normalize(n) for n in [*names, *actor.alias_texts] if n]  # (`ActorCache`)
         words = {w for n in names if not has_cjk(n) for w in re.findall(rf"[{LATIN}]+", n)}
         naming = [w for w in cjk if w in names or (len(w) > 1 and any(w in n for n in names))] + [
             w for w in latin if w in names or (len(w) > 2 and w in words)

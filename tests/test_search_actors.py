@@ -244,3 +244,45 @@ def test_a_word_inside_an_actors_name_finds_its_pieces_in_every_language(monkeyp
     )
     search("国防")
     assert chosen[-1] is not None
+
+
+def test_a_search_reads_the_actors_its_page_names_not_the_register(pieces):
+    """The hits' actors come from the register as the page names them: after a change to the
+    register, a search reads those few, not every actor (10,000 of them took seconds)."""
+    from archive.indexing import dictionary_fingerprint, search_dictionary
+
+    for n in range(30):
+        actor(f"extra-{n}", "person", f"Extra Person {n}", f"额外人物{n}")
+    result = search("beach")
+    assert [a.slug for a in result.hits[0].actors] == ["elon-musk"]
+    _seg, _glossary, cache = search_dictionary(dictionary_fingerprint())
+    assert {a.slug for a in cache.get([])} == set()
+    assert sorted(a.slug for a in cache._actors.values()) == ["elon-musk"]
+    # Read once: the next page that names the actor finds it read.
+    assert cache.get([result.hits[0].actors[0].pk]) == {
+        result.hits[0].actors[0].pk: result.hits[0].actors[0]
+    }
+
+
+def test_a_renamed_actor_and_a_new_alias_show_in_the_next_search(pieces):
+    from archive.models import Actor, ActorAlias
+
+    assert [a.name_en for a in search("beach").hits[0].actors] == ["Elon Musk"]
+    musk = Actor.objects.get(slug="elon-musk")
+    musk.name_en = "Elon R. Musk"
+    musk.save()
+    ActorAlias.objects.create(
+        actor=musk, text="Mr Rocket", language="en", script=ActorAlias.Script.LATIN
+    )
+    (hit,) = search("beach").hits
+    assert [a.name_en for a in hit.actors] == ["Elon R. Musk"]
+    assert hit.actors[0].alias_texts[-1] == "Mr Rocket"
+
+
+def test_a_hit_names_no_actor_that_was_deleted(pieces):
+    from archive.models import Actor
+
+    search("beach")  # the actor read, under the register as it was
+    Actor.objects.filter(slug="elon-musk").delete()
+    (hit,) = search("beach").hits
+    assert hit.actors == []
