@@ -511,14 +511,25 @@ def actors_matching_text(text: str) -> list[Actor]:
 
 
 def user_dictionary_words() -> list[str]:
-    """Every Chinese alias and name (both scripts), for the search segmenter's user dictionary."""
-    words = set(
-        ActorAlias.objects.exclude(script=ActorAlias.Script.LATIN).values_list("text", flat=True)
+    """Every Chinese alias and name (both scripts), for the search segmenter's user dictionary.
+    In one plain statement: read through the ORM, 10,000 actors' 20,000 Chinese aliases and
+    their names took ~250 ms of each process's first search after a change to the register."""
+    alias = ActorAlias._meta
+    names = [
+        Actor._meta.get_field(build_localized_fieldname("name", code)).column
+        for code in languages()
+    ]
+    sql = " UNION ALL ".join(
+        [
+            f"SELECT {alias.get_field('text').column}, true FROM {alias.db_table} "
+            f"WHERE {alias.get_field('script').column} <> %s",
+            *(f"SELECT {column}, false FROM {Actor._meta.db_table}" for column in names),
+        ]
     )
-    for code in languages():
-        column = build_localized_fieldname("name", code)
-        words.update(n for n in Actor.objects.values_list(column, flat=True) if n and has_cjk(n))
-    return sorted(words)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ActorAlias.Script.LATIN])
+        rows = cursor.fetchall()
+    return sorted({text for text, aliased in rows if aliased or (text and has_cjk(text))})
 
 
 def counted_mentions() -> QuerySet[Mention]:

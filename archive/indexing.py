@@ -49,7 +49,7 @@ from archive.models import (
     search_column,
 )
 from archive.text.names import names_text
-from archive.text.normalize import has_cjk, normalize
+from archive.text.normalize import has_cjk, normalize, normalize_many
 from archive.text.segment import Analysis, Segmenter, char_grams, chars_stream
 
 CONFIG = "english"
@@ -166,7 +166,7 @@ def _glossary_for(fingerprint: tuple) -> tuple[tuple[str, str], ...]:
 def user_dictionary_words() -> list[str]:
     """Words the segmenter must never split: actor names and aliases, and the glossary's
     Chinese terms."""
-    glossary = (normalize(zh) for zh in GlossaryTerm.objects.values_list("zh", flat=True))
+    glossary = normalize_many(GlossaryTerm.objects.values_list("zh", flat=True))
     return sorted({*actors.user_dictionary_words(), *(w for w in glossary if has_cjk(w))})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from archive.text.normalize import nfkc, normalize_with_offsets
+from archive.text.normalize import nfkc, normalize, normalize_many, normalize_with_offsets
 
 # Ideographs (stable), compatibility ideographs, combining marks, full-width forms, an ellipsis,
 # the ideographic space, Hangul jamo that compose, ligatures, Å as a sign, circled digits.
@@ -60,3 +60,21 @@ def test_offsets_without_simplifying_keep_traditional_characters():
     assert normal == "國防部長會見deepseek"
     assert normalize_with_offsets(text)[0] == "国防部长会见deepseek"
     assert list(offsets) == list(normalize_with_offsets(text)[1])
+
+
+def test_normalize_many_is_normalize_of_each():
+    texts = [
+        "國防部長",
+        "ＡＢＣ１２３",
+        "ΟΔΟΣ",  # a final sigma: lower case depends on what follows
+        "İstanbul",
+        "e\u0301",  # a combining mark at the start of the next text cannot join this one
+        "\u0301é",
+        "乾隆",  # OpenCC converts phrases, not only characters
+        "頭髮",
+        "",
+        "Tesla 特斯拉",
+    ]
+    assert normalize_many(texts) == [normalize(t) for t in texts]
+    assert normalize_many(["a\nB", "C"]) == ["a\nb", "c"]  # a line break inside: one by one
+    assert normalize_many([]) == []

@@ -60,6 +60,19 @@ def normalize(text: str) -> str:
     return text.lower()
 
 
+def normalize_many(texts: Sequence[str]) -> list[str]:
+    """`normalize` of each text, each step run once over all of them joined by line breaks
+    (which no step changes, joins to a neighbour or matches across): 30,000 names took ~300 ms
+    one by one, mostly in calls to OpenCC."""
+    texts = list(texts)
+    if len(texts) < 2 or any("\n" in text for text in texts):
+        return [normalize(text) for text in texts]
+    found = normalize("\n".join(texts)).split("\n")
+    if len(found) != len(texts):  # (never seen: a line break added by a step)
+        return [normalize(text) for text in texts]
+    return found
+
+
 def normalize_with_offsets(text: str, *, simplified: bool = True) -> tuple[str, Sequence[int]]:
     """`normalize(text)` and, for each of its characters, the index of the source character it
     came from (to map a match in normalised text back onto the original for highlighting).

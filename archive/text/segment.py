@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress
 
-from archive.text.normalize import CJK, has_cjk, normalize
+from archive.text.normalize import CJK, has_cjk, normalize, normalize_many
 
 _CJK_RUNS = re.compile(f"[{CJK}]+")
 # Tokens that carry no searchable text.
@@ -65,8 +65,7 @@ class Segmenter:
 
     def add_words(self, words: Iterable[str]) -> None:
         with self._lock:
-            for name in words:
-                name = normalize(name)  # (once, not twice: an OpenCC call each)
+            for name in normalize_many(list(words)):
                 # 达里奥·阿莫代伊: the segmenter splits at the dot, so each part is a word too.
                 for word in {name.strip(), *_NAME_PARTS.split(name)}:
                     if (
