@@ -2,13 +2,16 @@
 (which has no actors) does not show.
 
     DATABASE_URL=postgres://…/yiwen_bench .venv/bin/python bench/register_bench.py \\
-        [--articles 2000] [--actors 10000] [--aliases 3] [--glossary 5000] [--write-benchmarks]
+        [--articles 2000] [--actors 10000] [--aliases 3] [--glossary 5000] [--mentions 3] \\
+        [--write-benchmarks]
 
 In a database of its own (`<name>_register`, so that the search benchmark's articles stay):
 1. loads `--articles` generated articles (bench/corpus.py, seed 1) through the real import path,
    `archive.services.import_file`, then writes a register of `--actors` actors, each with
    `--aliases` aliases (Chinese and Latin names, as an editor enters them), and a glossary of
-   `--glossary` terms, through the ORM; then VACUUM ANALYZE;
+   `--glossary` terms, through the ORM; gives each published version `--mentions` confirmed
+   mentions of actors picked at random (so that the hits name actors, as in a real archive)
+   and rebuilds the index with their names; then VACUUM ANALYZE;
 2. times the statement that tells a search whether its cached register and glossary are
    current (`archive.indexing.dictionary_fingerprint_sql`), as it is and as it was before
    migration 0024 (counts, highest ids and last changes of the three tables), in turns;
@@ -126,6 +129,33 @@ def write_register(actors: int, aliases: int, glossary: int, seed: int = 1) -> l
     return names
 
 
+def write_mentions(per_version: int, seed: int = 1) -> int:
+    """`per_version` counted mentions of actors picked at random in each published version of
+    every article (as editors' confirmed mentions, which the generated texts cannot give by
+    detection), then the search index rebuilt with their names, as the write path does; how
+    many mentions."""
+    from archive.indexing import reindex_where
+    from archive.models import Actor, Mention, Rendition
+
+    rnd = random.Random(seed)
+    actor_ids = list(Actor.objects.values_list("id", flat=True))
+    published = Rendition.objects.filter(status="published").values_list("article_id", "language")
+    rows = [
+        Mention(
+            article_id=article_id,
+            actor_id=actor_id,
+            language=language,
+            count=rnd.randint(1, 5),
+            state=Mention.State.CONFIRMED,
+        )
+        for article_id, language in published
+        for actor_id in rnd.sample(actor_ids, per_version)
+    ]
+    Mention.objects.bulk_create(rows, batch_size=2000)
+    reindex_where("TRUE")
+    return len(rows)
+
+
 def title_words(limit: int, seed: int = 1) -> list[str]:
     """Words of the articles' titles: English words of four letters or more, Chinese titles'
     first two characters."""
@@ -205,6 +235,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--actors", type=int, default=10_000)
     parser.add_argument("--aliases", type=int, default=3, help="aliases an actor (2 or more)")
     parser.add_argument("--glossary", type=int, default=5_000)
+    parser.add_argument(
+        "--mentions", type=int, default=3, help="actors each published version is about"
+    )
     parser.add_argument("--queries", type=int, default=100, help="searches of each kind")
     parser.add_argument("--runs", type=int, default=300, help="runs of the statement")
     parser.add_argument("--changes", type=int, default=5, help="changes to the register")
@@ -219,6 +252,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     names = write_register(args.actors, args.aliases, args.glossary)
     register_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    mentions = write_mentions(args.mentions)
+    seconds = time.perf_counter() - started
+    log(f"{mentions:,} mentions written and the index rebuilt in {seconds:,.1f} s")
     benchlib.vacuum_analyze()
     log(f"register and glossary written in {register_seconds:,.1f} s")
 
@@ -263,7 +300,8 @@ def _facts(args) -> list[str]:
         f"- PostgreSQL {db['version']}, {db['kind']}, shared_buffers {db['shared_buffers']}.",
         f"- Archive: {args.articles:,} generated articles (bench/corpus.py, seed 1) imported; "
         f"register: {args.actors:,} actors with {args.aliases} aliases each; glossary: "
-        f"{args.glossary:,} terms.",
+        f"{args.glossary:,} terms; each published version about {args.mentions} of the actors "
+        "(confirmed mentions, picked at random; the index rebuilt with their names).",
         "- Searches: words of the articles' titles and the actors' names, each run with the "
         "statement as it is and as it was, in turns (`bench/register_bench.py`).",
     ]
