@@ -1518,6 +1518,14 @@ def test_article_queries_do_not_fetch_the_stored_vectors(archive):
     assert {"search_en", "search_chars_zh_hans"} <= article.get_deferred_fields()
 
 
+def test_a_page_of_results_reads_neither_vectors_nor_record_times(archive):
+    """A hit's article holds what the page shows; its vectors and its record's times (whose
+    time zone conversion was a sixth of reading a page of articles) are left deferred."""
+    article = search("defense").hits[0].article
+    assert {"search_en", "created_at", "updated_at", "deleted_at"} <= article.get_deferred_fields()
+    assert article.updated_at is not None  # read when asked for
+
+
 def test_counts_of_huge_result_sets_are_estimated(archive, monkeypatch):
     monkeypatch.setattr(search_module, "EXACT_COUNT", 0)
     monkeypatch.setattr(search_module, "EXACT_COUNT_WITH_RUM", 0)
