@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress
@@ -39,6 +39,8 @@ LONGEST_DICTIONARY_WORD = 16
 # A tsvector keeps at most this many positions of a lexeme: `crossing` stops looking for a word's
 # places there (a text of one character repeated has a word across its words at nearly every one).
 MAX_POSITIONS = 256
+# Beyond every character: a word that begins with "ab" sorts before "ab" + LAST_CHAR.
+LAST_CHAR = "\U0010ffff"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Segmenter:
         self.user_words: set[str] = set()
         self._longest = LONGEST_DICTIONARY_WORD  # of any word, user words included
         # `user_word_spans`: its index of the user words (built when first needed) and answers
-        self._index: tuple[dict[str, list[str]], ...] | None = None
+        self._index: tuple[str, list[int], list[str], list[str]] | None = None
         self._spans: dict[str, list[tuple[str, ...]]] = {}
         self.add_words(words)
 
@@ -95,11 +97,10 @@ class Segmenter:
         found = self._spans.get(word)
         if found is not None:
             return found
-        holding, ends, begins = self._user_word_index()
         n = len(word)
         ways: dict[tuple[str, ...], int] = {}  # way → characters shared
-        for name in holding.get(word[:2], ()) if n > 1 else ():
-            if word in name and name != word:
+        for name in self._user_words_with(word) if n > 1 else ():
+            if name != word:
                 ways[(name,)] = n
         for a in range(n):
             for b in range(n, a + 1, -1):
@@ -107,9 +108,9 @@ class Segmenter:
                     way = (*self.cut(word[:a]), word[a:b], *self.cut(word[b:]))
                     ways.setdefault(way, b - a)
         for j in range(n - 1, 0, -1):  # a user word ending with the word's first j characters
-            for name in ends.get(word[:j], ()):
+            for name in self._user_words_with(word[:j], ending=True):
                 ways.setdefault((name, *self.cut(word[j:])), j)
-            for name in begins.get(word[n - j :], ()):  # … beginning with its last j
+            for name in self._user_words_with(word[n - j :], beginning=True):  # … its last j
                 ways.setdefault((*self.cut(word[: n - j]), name), j)
         found = sorted(ways, key=lambda way: -ways[way])
         if len(self._spans) >= 4096:
@@ -117,23 +118,45 @@ class Segmenter:
         self._spans[word] = found
         return found
 
-    def _user_word_index(self) -> tuple[dict[str, list[str]], ...]:
-        """The user words by each pair of adjacent characters they hold, by each of their
-        proper suffixes and by each of their proper prefixes (`user_word_spans`)."""
+    def _user_word_index(self) -> tuple[str, list[int], list[str], list[str]]:
+        """The user words sorted, in one string between line breaks (which no word holds) with
+        where each begins in it, and each written backwards, sorted: what `_user_words_with`
+        searches. Dictionaries of the words by each pair they hold and by each proper prefix
+        and suffix (180,000 entries for 25,000 words) took 250–500 ms to build, in the first
+        search after each change to the register."""
         index = self._index
         if index is None:
             with self._lock:
-                holding: dict[str, list[str]] = {}
-                ends: dict[str, list[str]] = {}
-                begins: dict[str, list[str]] = {}
-                for name in sorted(self.user_words):
-                    for pair in {name[i : i + 2] for i in range(len(name) - 1)}:
-                        holding.setdefault(pair, []).append(name)
-                    for i in range(1, len(name)):
-                        ends.setdefault(name[i:], []).append(name)
-                        begins.setdefault(name[:i], []).append(name)
-                index = self._index = (holding, ends, begins)
+                names = sorted(self.user_words)
+                starts, at = [], 1
+                for name in names:
+                    starts.append(at)
+                    at += len(name) + 1
+                joined = "\n" + "\n".join(names) + "\n"
+                index = self._index = (joined, starts, names, sorted(n[::-1] for n in names))
         return index
+
+    def _user_words_with(
+        self, text: str, *, ending: bool = False, beginning: bool = False
+    ) -> list[str]:
+        """The user words, in their sorted order, that hold `text` (`ending`: that end with it
+        and are longer; `beginning`: that begin with it and are longer): those beginning or
+        ending with it by bisection of the sorted words (or of the words written backwards),
+        those holding it by a search of them all (~0.1 ms for 25,000)."""
+        joined, starts, names, backwards = self._user_word_index()
+        if beginning or ending:
+            words, key = (names, text) if beginning else (backwards, text[::-1])
+            found = words[bisect_left(words, key) : bisect_left(words, key + LAST_CHAR)]
+            found = [word for word in found if word != key]
+            return found if beginning else sorted(word[::-1] for word in found)
+        found = []
+        at = joined.find(text)
+        while at >= 0:
+            name = names[bisect_right(starts, at) - 1]
+            if not found or found[-1] != name:
+                found.append(name)
+            at = joined.find(text, at + 1)
+        return found
 
     def cut(self, text: str) -> list[str]:
         """Precise segmentation of normalised text, without white space and punctuation."""
