@@ -126,7 +126,7 @@ def _read_actors(ids: Iterable[int]) -> dict[int, Actor]:
     """These actors — what a hit shows and marks of them: slug, kind and names, the other
     fields deferred — with their aliases' texts in the order they were added, in one plain
     statement, as instances that are only read (`from_row`). The ORM's queryset of whole
-    actors took 10–14 ms for 100 of them, this 2.6 (bench/register_bench.py's register)."""
+    actors took 10–14 ms for 100 of them, this ~5 (bench/register_bench.py's register)."""
     attnames, sql = _actors_sql()
     with connection.cursor() as cursor:
         cursor.execute(sql, ["{" + ",".join(str(int(pk)) for pk in ids) + "}"])
