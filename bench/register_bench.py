@@ -251,13 +251,12 @@ def main(argv: list[str] | None = None) -> None:
     log(f"{args.articles:,} articles imported in {load_seconds:,.1f} s")
     started = time.perf_counter()
     names = write_register(args.actors, args.aliases, args.glossary)
-    register_seconds = time.perf_counter() - started
+    log(f"register and glossary written in {time.perf_counter() - started:,.1f} s")
     started = time.perf_counter()
     mentions = write_mentions(args.mentions)
     seconds = time.perf_counter() - started
     log(f"{mentions:,} mentions written and the index rebuilt in {seconds:,.1f} s")
     benchlib.vacuum_analyze()
-    log(f"register and glossary written in {register_seconds:,.1f} s")
 
     from archive.api import search_response
 
