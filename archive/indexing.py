@@ -72,7 +72,21 @@ def dictionary_fingerprint() -> tuple:
 
 @lru_cache(maxsize=1)
 def _segmenter_for(fingerprint: tuple) -> Segmenter:
-    return Segmenter(user_dictionary_words())
+    """The segmenter of the user words as they are now: the one built last where the change
+    to the register or glossary left them as they were (a description, an English name or
+    alias, a glossary term's English side: most changes), which spares loading rjieba's own
+    dictionary and adding every word again (~300 ms with 25,000 words)."""
+    words = user_dictionary_words()
+    last = _last_segmenter[0] if _last_segmenter else None
+    if last is not None and last[0] == words:
+        return last[1]
+    built = Segmenter(words)
+    _last_segmenter[:] = [(words, built)]
+    return built
+
+
+# The segmenter `_segmenter_for` built last, with the words it was built from.
+_last_segmenter: list[tuple[list[str], Segmenter]] = []
 
 
 def dictionary_fingerprint_sql() -> str:

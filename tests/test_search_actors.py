@@ -286,3 +286,19 @@ def test_a_hit_names_no_actor_that_was_deleted(pieces):
     Actor.objects.filter(slug="elon-musk").delete()
     (hit,) = search("beach").hits
     assert hit.actors == []
+
+
+def test_the_segmenter_is_kept_while_its_words_are_and_built_again_when_they_change(register):
+    from archive.indexing import segmenter
+    from archive.models import Actor, ActorAlias
+
+    first = segmenter()
+    Actor.objects.filter(slug="pentagon").update(name_en="The Pentagon")  # no Chinese word
+    assert segmenter() is first
+    musk = Actor.objects.get(slug="elon-musk")
+    ActorAlias.objects.create(
+        actor=musk, text="马斯克先生", language="zh-hans", script="simplified"
+    )
+    again = segmenter()
+    assert again is not first and "马斯克先生" in again.user_words
+    assert again.cut("马斯克先生来了")[0] == "马斯克先生"
