@@ -44,6 +44,7 @@ from archive.models import (
     GlossaryTerm,
     Mention,
     from_row,
+    id_array,
     language_codes,
     localized,
     search_column,
@@ -143,7 +144,7 @@ def _read_actors(ids: Iterable[int]) -> dict[int, Actor]:
     actors took 10–14 ms for 100 of them, this ~5 (bench/register_bench.py's register)."""
     attnames, sql = _actors_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, ["{" + ",".join(str(int(pk)) for pk in ids) + "}"])
+        cursor.execute(sql, [id_array(ids)])
         rows = cursor.fetchall()
     found = {}
     for *values, alias_texts in rows:

@@ -118,6 +118,14 @@ def search_columns() -> list[str]:
     ]
 
 
+def id_array(ids) -> str:
+    """Ids (of articles, actors) as one array literal, for `ANY(%s::bigint[])`: a list
+    parameter is quoted element by element on the client (1.65 ms of CPU for the 2,000 ids of
+    a listing, and 7 ms to the answer on a busy machine) where this string is quoted once
+    (0.30 ms; 1.1 ms)."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
 def from_row(model, attnames: Sequence[str], values, alias: str):
     """An instance with these fields' values (the others deferred), as `model.from_db(alias,
     attnames, values)` leaves it, without running `__init__`: its signals, modeltranslation's
