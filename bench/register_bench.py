@@ -140,7 +140,11 @@ def write_mentions(per_version: int, seed: int = 1) -> int:
 
     rnd = random.Random(seed)
     actor_ids = list(Actor.objects.values_list("id", flat=True))
-    published = Rendition.objects.filter(status="published").values_list("article_id", "language")
+    published = (
+        Rendition.objects.filter(status="published")
+        .order_by("article_id", "language")  # the same picks in every run
+        .values_list("article_id", "language")
+    )
     rows = [
         Mention(
             article_id=article_id,
