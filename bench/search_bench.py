@@ -425,10 +425,10 @@ class Reference:
         """What the API answers, by tantivy: the top 20 with an exact count, and besides what
         `search` does, the facets (terms of the outlet, author, translator, language and year
         over every match: a second pass), each hit's stored texts (titles) and a highlighted
-        snippet in each language. The snippets are the API's own (`archive.search.snippet`, on
+        snippet in each language. The snippets are the API's own (`archive.snippets.snippet`, on
         the stored texts): tantivy's `SnippetGenerator` tokenises the whole body again for each
         (0.3 ms a snippet, 13 ms a page), which would flatter the comparison."""
-        from archive.search import snippet
+        from archive.snippets import snippet
 
         clock = time.perf_counter
         started = clock()

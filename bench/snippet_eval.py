@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     benchlib.setup_django(database_suffix=args.database_suffix)
     from archive.models import Article
-    from archive.search import SNIPPET_CHARS, search
+    from archive.search import search
+    from archive.snippets import SNIPPET_CHARS
 
     articles = list(Article.objects.order_by("external_id"))
     if not articles:

@@ -18,8 +18,9 @@ from archive.api import search_response
 from archive.indexing import search_index_update, segmenter, stale_article_ids
 from archive.interchange import parse_record
 from archive.models import Article, CharacterText, Rendition, language_codes
-from archive.search import find_spans, search
+from archive.search import search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
+from archive.snippets import find_spans
 from archive.text.normalize import normalize
 from archive.text.query import MAX_PHRASE_WORDS, compile_query, parse
 from archive.text.segment import MAX_POSITIONS
@@ -1850,7 +1851,7 @@ def test_a_long_paragraphs_snippet_shows_where_the_terms_are_together():
 
 
 def test_a_long_paragraphs_snippet_shows_terms_far_apart_in_two_fragments():
-    from archive.search import SNIPPET_CHARS
+    from archive.snippets import SNIPPET_CHARS
 
     filler = "Nothing of note happened that week in the harbour town. " * 8
     body = f"Dock workers said tariffs had risen again. {filler}Farmers held their soybeans back."
@@ -1875,7 +1876,7 @@ def test_a_long_paragraphs_snippet_shows_terms_far_apart_in_two_fragments():
 
 
 def test_snippet_terms_are_found_in_any_case_and_mapped_back_to_the_text():
-    from archive.search import _snippet_terms
+    from archive.snippets import _snippet_terms
 
     terms = _snippet_terms(("港口",), ("tariff", "tariffs"))
     assert terms.count == 2  # tariffs is a form of tariff
@@ -1886,7 +1887,7 @@ def test_snippet_terms_are_found_in_any_case_and_mapped_back_to_the_text():
 
 
 def test_snippet_phrases_are_found_as_written():
-    from archive.search import _snippet_terms
+    from archive.snippets import _snippet_terms
 
     def has(phrase, text):
         terms = _snippet_terms((), ("x",), (phrase,))
@@ -1913,7 +1914,7 @@ def test_a_quoted_phrase_is_marked_whole_with_its_stop_words():
 
 
 def test_phrase_marks_take_whole_words_and_give_way_to_nothing_else():
-    from archive.search import _phrases, _with_phrases, phrase_spans
+    from archive.snippets import _phrases, _with_phrases, phrase_spans
 
     tax = _phrases(("tax cuts",))
     text = "A surtax cut, then Tax Cutting and a tax cut."
@@ -2273,7 +2274,7 @@ def test_phrase_counts_are_exact(archive):
 
 
 def test_a_snippet_without_a_match_is_the_start_of_the_first_paragraph():
-    from archive.search import _first_paragraph
+    from archive.snippets import _first_paragraph
 
     body = "\n\n".join(f"Paragraph {i} " + "word " * 30 for i in range(500))
     assert _first_paragraph(body, 50) == "Paragraph 0 " + ("word " * 30).strip()
