@@ -126,6 +126,14 @@ def id_array(ids) -> str:
     return "{" + ",".join(map(str, map(int, ids))) + "}"
 
 
+def text_array(values) -> str:
+    """Strings as one array literal (each element quoted, its backslashes and double quotes
+    escaped), for `%s::text[]` or `%s::varchar[]`: like `id_array`, quoted once rather than
+    element by element (~0.5 µs an element: 30 µs for the names of 60 people)."""
+    escaped = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in escaped) + "}"
+
+
 def from_row(model, attnames: Sequence[str], values, alias: str):
     """An instance with these fields' values (the others deferred), as `model.from_db(alias,
     attnames, values)` leaves it, without running `__init__`: its signals, modeltranslation's

@@ -43,8 +43,8 @@ def snippet(
     longer than the snippet is shown where most of the terms are near each other.
     `names`: the name and acronym lexemes of the query (`find_spans`); `phrases`: the query's
     quoted phrases, normalised; `named`: strings that are one term, each an actor's names with
-    the query's words naming it (`_named_actors`): "Pentagon" and "Department of Defense" are
-    one term of the query "Pentagon".
+    the query's words naming it (`archive.results._named_actors`): "Pentagon" and "Department
+    of Defense" are one term of the query "Pentagon".
 
     The passages are first looked for in the text as stored (case-insensitively), so that only
     those passages are normalised; a text whose matches only normalisation reveals (traditional

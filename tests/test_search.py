@@ -18,6 +18,7 @@ from archive.api import search_response
 from archive.indexing import search_index_update, segmenter, stale_article_ids
 from archive.interchange import parse_record
 from archive.models import Article, CharacterText, Rendition, language_codes
+from archive.results import page_articles
 from archive.search import search
 from archive.services import article_import, article_save, rendition_save, text_snapshot
 from archive.snippets import find_spans
@@ -2018,10 +2019,10 @@ def test_a_300000_character_article_stays_searchable():
 
 
 def test_the_page_articles_are_what_from_db_builds(archive):
-    # `_page_articles` builds its instances without `__init__`: the same fields, the same
+    # `page_articles` builds its instances without `__init__`: the same fields, the same
     # deferred ones (the vectors, the untranslated originals), a saved instance's state.
     pks = list(Article.objects.order_by("pk").values_list("pk", flat=True))
-    articles, _mentions = search_module._page_articles(pks)
+    articles, _mentions = page_articles(pks)
     assert sorted(articles) == pks
     for pk, built in articles.items():
         expected = Article.objects.select_related("outlet").get(pk=pk)
