@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from archive import catalog
 from archive import search as search_module
 from archive.api import search_response
 from archive.indexing import search_index_update, segmenter, stale_article_ids
@@ -1233,7 +1234,7 @@ def test_filters_few_enough_to_list_are_listed_without_a_sample(archive, monkeyp
     are not too many is left out, and the page, count and facets are the same."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE archive_article")
-    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})
+    monkeypatch.setattr(catalog, "_ELEMENT_STATS", {})
     author = next(k for k in Article.objects.get(external_id="harbor").facet_keys if "author:" in k)
     slug = author.split(":", 1)[1]
     within = search_module.filters_within

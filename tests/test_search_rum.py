@@ -18,9 +18,9 @@ import time
 import pytest
 from django.db import OperationalError, connection
 
-from archive import concurrent
+from archive import catalog, concurrent
 from archive import search as search_module
-from archive.models import RUM_HALVES, language_codes, word_pair_languages
+from archive.models import RUM_HALVES, language_codes, rum_index_name, word_pair_languages
 from archive.search import rum_languages, search
 from tests.test_search import add, all_pages, ids, search_statements
 
@@ -209,13 +209,13 @@ def test_only_the_rum_page_is_planned_on_a_rum_index(rum, ports, monkeypatch):
         words = f"{search_module.RUM_WORDS_FUNCTION}({search_module.search_column(code)})"
         if code in word_pair_languages():  # in halves by the id's parity (migration 0023)
             for half in range(RUM_HALVES):
-                definition = found[search_module.rum_index_name(code, half)]
+                definition = found[rum_index_name(code, half)]
                 assert definition.endswith(
                     f"USING rum ({words}) WHERE ((id % ({RUM_HALVES})::bigint) = {half})"
                 )
             assert search_module.rum_parts(code) == RUM_HALVES
         else:
-            assert found[search_module.rum_index_name(code)].endswith(f"USING rum ({words})")
+            assert found[rum_index_name(code)].endswith(f"USING rum ({words})")
             assert search_module.rum_parts(code) == 1
     statements = []
     fetch = search_module._fetch
@@ -556,7 +556,7 @@ def test_the_english_rum_index_goes_into_halves_and_back(rum, ports, monkeypatch
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with connection.schema_editor() as editor:
             migration._split(forward)(None, editor)
-        monkeypatch.setattr(search_module, "_RUM_INDEXES", {})
+        monkeypatch.setattr(catalog, "_RUM_INDEXES", {})
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef ILIKE '%USING rum%'")
             return {name for (name,) in cursor.fetchall()}
@@ -568,14 +568,12 @@ def test_the_english_rum_index_goes_into_halves_and_back(rum, ports, monkeypatch
 
     halves = answers()
     assert search_module.rum_parts("en") == RUM_HALVES
-    assert migrated(False) == {search_module.rum_index_name(code) for code in language_codes()}
+    assert migrated(False) == {rum_index_name(code) for code in language_codes()}
     assert search_module.rum_parts("en") == 1
     assert answers() == halves
     assert migrated(True) == {
-        search_module.rum_index_name(code, half)
-        for code in word_pair_languages()
-        for half in range(RUM_HALVES)
-    } | {search_module.rum_index_name(code) for code in rum_languages() - {*word_pair_languages()}}
+        rum_index_name(code, half) for code in word_pair_languages() for half in range(RUM_HALVES)
+    } | {rum_index_name(code) for code in rum_languages() - {*word_pair_languages()}}
     assert search_module.rum_parts("en") == RUM_HALVES
     assert answers() == halves
 
@@ -658,7 +656,7 @@ def analysed_counts(monkeypatch) -> dict[str, int]:
     now, forgotten after the test)."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE archive_article")
-    monkeypatch.setattr(search_module, "_ELEMENT_STATS", {})
+    monkeypatch.setattr(catalog, "_ELEMENT_STATS", {})
     return search_module.common_lexemes()["zh-hans"]
 
 
