@@ -3,9 +3,9 @@
 The WSGI entry point (config/wsgi.py) starts `warm` on a thread of its own as the process
 starts, so that what the first request would otherwise wait for is built meanwhile: the URL
 resolver (every view imported), the segmenter with the register's and glossary's words (rjieba's
-dictionary and the user words) and the catalog's cached statistics. Through the API at 200,000
-articles, the first search of a new process took 136–150 ms on an idle machine and 0.9–1.1 s
-on a busy one, 32–48 ms and 0.11–0.13 s after the warm-up, the next ones ~10 ms. Management
+dictionary and the user words) and the catalog's cached statistics. Through the API, the first
+search of a new process took 136–150 ms on an idle machine (200,000 articles) and 0.9–1.1 s on
+a busy one (20,000), 32–48 ms and 0.11–0.13 s after the warm-up, the next ones ~10 ms. Management
 commands and the tests never start it: only a process that serves requests pays for it.
 """
 
