@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html import escape  # Django's is this with a wrapper for lazy text: 14 calls a snippet
+from html import escape  # (Django's adds a wrapper for lazy text, which titles never are)
 
 from django.db import connection
 from django.utils import timezone
